@@ -1,0 +1,1 @@
+"""Stanceline: who said what, when, and how positions moved."""

@@ -1,0 +1,5 @@
+"""`python -m stanceline` runs the CLI."""
+
+from stanceline.cli import main
+
+main()

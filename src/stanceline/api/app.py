@@ -1,0 +1,69 @@
+"""Build the FastAPI application for a set of settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from stanceline.api import errors
+from stanceline.api.events import router as events_router
+from stanceline.api.limits import BodyLimit
+from stanceline.config import Settings
+from stanceline.errors import StancelineError
+from stanceline.service import Service
+
+log = logging.getLogger("stanceline")
+
+
+def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
+    """The app; it opens (migrates, seeds) its own service unless one is handed in."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = service is None
+        app.state.service = service or await run_in_threadpool(Service.open, settings)
+        if owned:
+            await run_in_threadpool(seed, app.state.service)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.service.close()
+
+    app = FastAPI(title="Stanceline", version="0.1.0", lifespan=lifespan,
+                  description="Who said what, when: an append-only event log of the debate on "
+                              "European troops in Ukraine, with as-of stance projections.")
+    if service is not None:
+        app.state.service = service
+    errors.install(app)
+    app.include_router(events_router)
+
+    @app.get("/healthz", tags=["meta"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def seed(service: Service) -> None:
+    """Load the curated events once (ids make it idempotent); a bad seed never stops startup."""
+    folder = service.settings.seed_events_dir
+    if not service.settings.load_seed or folder is None or not folder.is_dir():
+        return
+    try:
+        summary = service.load([folder])
+    except StancelineError as exc:
+        log.error("seed events not loaded: %s", exc.detail)
+    else:
+        log.info("seed: %s", summary.line())
+
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory: settings from the environment (used by `stanceline serve`)."""
+    return create_app(Settings())

@@ -1,0 +1,39 @@
+"""Dependencies, as `Annotated` aliases the routes name in their signatures."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from stanceline.errors import Unauthorized
+from stanceline.service import Service
+
+
+def get_service(request: Request) -> Service:
+    """The service the app was created with."""
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def require_writer(service: ServiceDep,
+                   authorization: Annotated[str | None, Header()] = None) -> None:
+    """Writes need `Authorization: Bearer <token>` when tokens are configured."""
+    tokens = service.settings.tokens
+    if not tokens:
+        return
+    scheme, _, given = (authorization or "").partition(" ")
+    # Compare against every token in constant time, so timing reveals nothing about any.
+    valid = False
+    for token in tokens:
+        valid |= hmac.compare_digest(given.strip().encode(), token.encode())
+    if scheme.lower() != "bearer" or not valid:
+        raise Unauthorized("this write needs `Authorization: Bearer <token>` "
+                           "with a configured token")
+
+
+Writer = Annotated[None, Depends(require_writer)]

@@ -1,0 +1,87 @@
+"""The one table from error types to HTTP statuses, and the handlers that apply it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from stanceline.domain.payloads import PAYLOADS
+from stanceline.errors import (
+    IdConflict,
+    InvalidInput,
+    LimitExceeded,
+    NotFound,
+    PayloadTooLarge,
+    StancelineError,
+    Unauthorized,
+    VersionConflict,
+)
+from stanceline.service import validation_errors
+
+# Most specific first: the first matching row decides.
+STATUS: tuple[tuple[type[StancelineError], int], ...] = (
+    (LimitExceeded, 422),
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (VersionConflict, 409),
+    (IdConflict, 409),
+    (Unauthorized, 401),
+    (PayloadTooLarge, 413),
+    (StancelineError, 400),
+)
+
+
+def error_body(kind: str, detail: str, errors: list[dict[str, Any]] | None = None
+               ) -> dict[str, Any]:
+    """The error shape of every response: `{"error", "detail"}` (+ `errors` with paths)."""
+    body: dict[str, Any] = {"error": kind, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def field_path(loc: Any) -> str:
+    """`body.events.0.stance.declared.data.stance` -> `events.0.data.stance`."""
+    parts = [str(p) for p in loc]
+    if parts[:1] == ["body"] and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(p for p in parts if p not in PAYLOADS)
+
+
+def status_of(exc: StancelineError) -> int:
+    """The HTTP status of a domain error."""
+    return next(code for kind, code in STATUS if isinstance(exc, kind))
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers so that no error leaves the API as a 500 with a traceback."""
+
+    @app.exception_handler(StancelineError)
+    async def _domain(_: Request, exc: StancelineError) -> JSONResponse:
+        errors = exc.errors if isinstance(exc, InvalidInput) else None
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        return JSONResponse(error_body(type(exc).__name__, exc.detail, errors),
+                            status_code=status_of(exc), headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"path": field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
+                  for e in exc.errors()]
+        detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:3])
+        if len(errors) > 3:
+            detail += f" (and {len(errors) - 3} more)"
+        return JSONResponse(error_body("InvalidInput", detail or "invalid request", errors),
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}
+        return JSONResponse(error_body(names.get(exc.status_code, "HTTPError"), str(exc.detail)),
+                            status_code=exc.status_code, headers=exc.headers)
+
+
+__all__ = ["error_body", "install", "status_of", "validation_errors"]

@@ -1,0 +1,58 @@
+"""Routes of the event log: append, read, one event, verify."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+
+from stanceline.api.deps import ServiceDep, Writer
+from stanceline.api.models import (
+    ERRORS,
+    AppendRequest,
+    AppendResponse,
+    EventOut,
+    EventsPage,
+    VerifyOut,
+)
+
+router = APIRouter(prefix="/api", tags=["events"], responses=ERRORS)
+
+
+@router.post("/events", status_code=201, response_model=AppendResponse)
+async def append_events(body: AppendRequest, service: ServiceDep, _: Writer) -> dict[str, Any]:
+    """Append a batch atomically; a replay of the same ids answers the original result."""
+    appended = await run_in_threadpool(service.append, body.events, body.expect)
+    return {"appended": [a.as_dict() for a in appended]}
+
+
+@router.get("/events", response_model=EventsPage)
+async def list_events(
+    service: ServiceDep,
+    actor: str | None = None,
+    topic: str | None = None,
+    type: str | None = None,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+    known_at: str | None = None,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1)] = 100,
+) -> dict[str, Any]:
+    """Events in position order, filtered; `next_after` is the cursor of the next page."""
+    page, next_after = await run_in_threadpool(
+        service.events, actor=actor, topic=topic, type=type, occurred_from=from_,
+        occurred_to=to, known_at=known_at, after=after, limit=limit)
+    return {"events": [e.envelope() for e in page], "next_after": next_after}
+
+
+@router.get("/events/{event_id}", response_model=EventOut)
+async def get_event(event_id: str, service: ServiceDep) -> dict[str, Any]:
+    """One event by id."""
+    return (await run_in_threadpool(service.event, event_id)).envelope()
+
+
+@router.get("/verify", response_model=VerifyOut, response_model_exclude_none=True)
+async def verify(service: ServiceDep) -> dict[str, Any]:
+    """Walk the hash chain and report the first broken position, if any."""
+    return (await run_in_threadpool(service.verify)).as_dict()

@@ -1,0 +1,161 @@
+"""The command line: `stanceline serve | migrate | load | append | verify | ...`."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from stanceline.config import Settings
+from stanceline.errors import StancelineError
+from stanceline.service import Service
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Stanceline: who said what, when, on a contested question.")
+
+T = TypeVar("T")
+DatabaseOpt = Annotated[str | None, typer.Option(
+    "--database", "-d", envvar="STANCELINE_DATABASE_URL",
+    help="SQLAlchemy URL (default sqlite:///./stanceline.db)")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one clear line on stderr and exit non-zero."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def settings_for(database: str | None) -> Settings:
+    """Settings from the environment, with the database named on the command line."""
+    settings = Settings()
+    if database:
+        settings = settings.model_copy(update={"database_url": database})
+    return settings
+
+
+@contextmanager
+def opened(database: str | None) -> Iterator[Service]:
+    """A service for one command; domain errors become one line and exit code 1."""
+    try:
+        service = Service.open(settings_for(database))
+    except StancelineError as exc:
+        raise fail(exc.detail) from None
+    except Exception as exc:  # a bad URL or an unreachable server: say so, no traceback
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        raise fail(f"cannot open the store {database or 'sqlite:///./stanceline.db'}: {first}"
+                   ) from None
+    try:
+        yield service
+    except StancelineError as exc:
+        raise fail(exc.detail) from None
+    finally:
+        service.close()
+
+
+def run(database: str | None, action: Callable[[Service], T]) -> T:
+    """Run one use case on a freshly opened service."""
+    with opened(database) as service:
+        return action(service)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    database: DatabaseOpt = None,
+    allow_open_writes: Annotated[bool, typer.Option(
+        "--allow-open-writes", help="serve a non-loopback host without write tokens")] = False,
+) -> None:
+    """Run the service (migrates the store and loads the curated events on start)."""
+    import uvicorn
+
+    settings = settings_for(database)
+    if not is_loopback(host) and not settings.tokens and not allow_open_writes:
+        raise fail(f"refusing to serve {host} with open writes: set STANCELINE_API_TOKENS "
+                   "or pass --allow-open-writes")
+    os.environ["STANCELINE_DATABASE_URL"] = settings.database_url
+    # Migrate and seed once here, so several workers do not race to do it.
+    with opened(database) as service:
+        from stanceline.api.app import seed
+
+        seed(service)
+    os.environ["STANCELINE_LOAD_SEED"] = "false"
+    uvicorn.run("stanceline.api.app:app_from_env", factory=True, host=host, port=port,
+                workers=workers, loop="uvloop", http="httptools", log_level="info",
+                access_log=False)
+
+
+@app.command()
+def migrate(database: DatabaseOpt = None) -> None:
+    """Create or upgrade the store's schema."""
+    run(database, lambda s: None)
+    typer.echo("schema is up to date")
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="JSON Lines files or folders of them")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Load events (idempotent: events already present are skipped)."""
+    with opened(database) as service:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("loading", total=None)
+                summary = service.load(paths, progress=lambda n: bar.advance(task, n))
+        else:
+            summary = service.load(paths)
+    typer.echo(summary.line())
+
+
+@app.command()
+def append(
+    path: Annotated[Path | None, typer.Argument(help="a JSON file (list, object or JSON Lines); "
+                                                     "stdin if omitted or '-'")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Append events from a file or stdin, atomically."""
+    if path is None or str(path) == "-":
+        payload = sys.stdin.read()
+    elif not path.is_file():
+        raise fail(f"{path}: no such file")
+    else:
+        payload = path.read_text(encoding="utf-8")
+    appended = run(database, lambda s: s.append_json(payload))
+    for item in appended:
+        typer.echo(f"{item.position}\t{item.id}\t{item.stream}@{item.version}")
+
+
+@app.command()
+def verify(database: DatabaseOpt = None) -> None:
+    """Walk the hash chain; exit 1 and name the first broken position if it is broken."""
+    report = run(database, lambda s: s.verify())
+    if report.ok:
+        typer.echo(f"ok: {report.events} events, head {report.head}")
+        return
+    raise fail(f"chain broken at position {report.broken_at}: {report.detail}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

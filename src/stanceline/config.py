@@ -1,0 +1,36 @@
+"""Settings from the environment (prefix STANCELINE_), built once by the caller, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_events_dir() -> Path:
+    """The curated `events/` folder of a source checkout (None-like empty path if absent)."""
+    return _PROJECT_ROOT / "events"
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a Stanceline process."""
+
+    model_config = SettingsConfigDict(env_prefix="STANCELINE_", extra="ignore")
+
+    database_url: str = "sqlite:///./stanceline.db"
+    # Comma-separated bearer tokens; empty means writes are open (loopback only, see `serve`).
+    api_tokens: str = ""
+    max_body_bytes: int = 1024 * 1024
+    max_batch_events: int = 10_000
+    max_string_chars: int = 20_000
+    max_page: int = 1_000
+    seed_events_dir: Path | None = Field(default_factory=default_events_dir)
+    load_seed: bool = True
+
+    @property
+    def tokens(self) -> list[str]:
+        """The configured write tokens."""
+        return [t.strip() for t in self.api_tokens.split(",") if t.strip()]

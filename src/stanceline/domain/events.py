@@ -1,0 +1,318 @@
+"""The event: its input form (validated in one pass), and the envelope the log stores."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
+
+from stanceline.dates import DateSpan, parse_date, parse_edtf
+from stanceline.domain.payloads import (
+    PAYLOADS,
+    REGISTRY_TYPES,
+    ActorRegistered,
+    AgreementSigned,
+    ClaimMade,
+    EventRetracted,
+    Meeting,
+    Payload,
+    StanceDeclared,
+    StatementMade,
+    TopicDefined,
+)
+from stanceline.errors import InvalidDate
+
+StreamName = Annotated[
+    str, StringConstraints(min_length=1, max_length=120, pattern=r"^[a-z0-9][a-z0-9:._-]*$")
+]
+DateText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class Source(BaseModel):
+    """Where an event comes from; `quote` is verbatim from the document."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    document: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    publisher: Annotated[str, StringConstraints(max_length=200)] | None = None
+    published: Annotated[str, StringConstraints(max_length=40)] | None = None
+    quote: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+
+class _EventInBase(BaseModel):
+    """Fields shared by every event's input form."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: uuid.UUID | None = None
+    schema_version: int = 1
+    stream: StreamName | None = None
+    occurred: DateText | None = None
+    occurred_text: Annotated[str, StringConstraints(max_length=200)] | None = None
+    relative_to: DateText | None = None
+    source: Source | None = None
+    supersedes: uuid.UUID | None = None
+    disputed: bool = False
+    note: Annotated[str, StringConstraints(max_length=4000)] | None = None
+
+    @model_validator(mode="after")
+    def _check_envelope(self) -> _EventInBase:
+        type_name: str = getattr(self, "type")  # noqa: B009 - defined by every subclass
+        current, _ = PAYLOADS[type_name]
+        if self.schema_version != current:
+            raise ValueError(f"schema_version {self.schema_version} of {type_name} is not "
+                             f"accepted on input; the current version is {current}")
+        if type_name in REGISTRY_TYPES or type_name == "event.retracted":
+            return self
+        if self.occurred is None and not self.occurred_text:
+            raise ValueError(f"{type_name} needs `occurred` (YYYY, YYYY-MM or YYYY-MM-DD) "
+                             "or `occurred_text`")
+        if self.source is None:
+            raise ValueError(f"{type_name} needs a `source` with a verbatim `quote`")
+        return self
+
+
+class ActorRegisteredIn(_EventInBase):
+    type: Literal["actor.registered"]
+    data: ActorRegistered
+
+
+class TopicDefinedIn(_EventInBase):
+    type: Literal["topic.defined"]
+    data: TopicDefined
+
+
+class StanceDeclaredIn(_EventInBase):
+    type: Literal["stance.declared"]
+    data: StanceDeclared
+
+
+class ClaimMadeIn(_EventInBase):
+    type: Literal["claim.made"]
+    data: ClaimMade
+
+
+class MeetingHeldIn(_EventInBase):
+    type: Literal["meeting.held"]
+    data: Meeting
+
+
+class MeetingScheduledIn(_EventInBase):
+    type: Literal["meeting.scheduled"]
+    data: Meeting
+
+
+class AgreementSignedIn(_EventInBase):
+    type: Literal["agreement.signed"]
+    data: AgreementSigned
+
+
+class StatementMadeIn(_EventInBase):
+    type: Literal["statement.made"]
+    data: StatementMade
+
+
+class EventRetractedIn(_EventInBase):
+    type: Literal["event.retracted"]
+    data: EventRetracted
+
+
+EventIn = Annotated[
+    ActorRegisteredIn
+    | TopicDefinedIn
+    | StanceDeclaredIn
+    | ClaimMadeIn
+    | MeetingHeldIn
+    | MeetingScheduledIn
+    | AgreementSignedIn
+    | StatementMadeIn
+    | EventRetractedIn,
+    Field(discriminator="type"),
+]
+EVENT_IN: TypeAdapter[EventIn] = TypeAdapter(EventIn)
+EVENT_BATCH_IN: TypeAdapter[list[EventIn]] = TypeAdapter(list[EventIn])
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedEvent:
+    """A validated event with its derived fields, ready for a store to number and chain."""
+
+    id: str
+    type: str
+    schema_version: int
+    stream: str
+    occurred: str | None
+    occurred_start: date | None
+    occurred_end: date | None
+    precision: str | None
+    occurred_text: str | None
+    relative_to: str | None
+    data: dict[str, Any]
+    source: dict[str, Any] | None
+    supersedes: str | None
+    disputed: bool
+    note: str | None
+    # Denormalised from `data` so the log can be queried by actor and topic with an index.
+    actor: str | None
+    topic: str | None
+
+    def same_as(self, other: PreparedEvent | RecordedEvent) -> bool:
+        """Whether two events carry the same content (for idempotent replays by id)."""
+        return (
+            self.type == other.type
+            and self.stream == other.stream
+            and self.occurred == other.occurred
+            and self.occurred_text == other.occurred_text
+            and self.relative_to == other.relative_to
+            and self.data == other.data
+            and self.source == other.source
+            and self.supersedes == other.supersedes
+            and self.disputed == other.disputed
+            and self.note == other.note
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """The stored envelope: a prepared event with its position, version, time and hash."""
+
+    position: int
+    id: str
+    stream: str
+    version: int
+    type: str
+    schema_version: int
+    occurred: str | None
+    occurred_start: date | None
+    occurred_end: date | None
+    precision: str | None
+    occurred_text: str | None
+    relative_to: str | None
+    recorded_at: datetime
+    data: dict[str, Any]
+    source: dict[str, Any] | None
+    supersedes: str | None
+    disputed: bool
+    note: str | None
+    hash: str
+    prev_hash: str
+    actor: str | None = field(default=None, compare=False)
+    topic: str | None = field(default=None, compare=False)
+
+    def envelope(self) -> dict[str, Any]:
+        """The envelope as JSON-ready data, the form the API returns and the chain hashes."""
+        return {
+            "position": self.position,
+            "id": self.id,
+            "stream": self.stream,
+            "version": self.version,
+            "type": self.type,
+            "schema_version": self.schema_version,
+            "occurred": self.occurred,
+            "occurred_start": _iso(self.occurred_start),
+            "occurred_end": _iso(self.occurred_end),
+            "precision": self.precision,
+            "occurred_text": self.occurred_text,
+            "relative_to": self.relative_to,
+            "recorded_at": format_timestamp(self.recorded_at),
+            "data": self.data,
+            "source": self.source,
+            "supersedes": self.supersedes,
+            "disputed": self.disputed,
+            "note": self.note,
+            "hash": self.hash,
+            "prev_hash": self.prev_hash,
+        }
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def format_timestamp(moment: datetime) -> str:
+    """UTC timestamps are always written `YYYY-MM-DDTHH:MM:SS.ffffffZ` (hashed, so exact)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_now() -> datetime:
+    """The current UTC time, truncated to what every engine stores exactly (microseconds)."""
+    return datetime.now(UTC)
+
+
+def default_stream(type_name: str, data: Payload) -> str:
+    """Stance, claim and statement events go to `actor:<actor>` unless the client names one."""
+    actor = getattr(data, "actor", None)
+    if actor is not None:
+        return f"actor:{actor}"
+    if isinstance(data, TopicDefined):
+        return f"topic:{data.topic}"
+    if type_name == "event.retracted":
+        return "corrections"
+    return "world"
+
+
+@lru_cache(maxsize=65_536)
+def _span(occurred: str | None, occurred_text: str | None,
+          relative_to: str | None) -> DateSpan | None:
+    if occurred is not None:
+        span = parse_edtf(occurred)
+        if span is None:
+            raise InvalidDate(occurred, "`occurred` takes YYYY, YYYY-MM or YYYY-MM-DD; "
+                                        "put free text in `occurred_text`")
+        return span
+    if occurred_text:
+        reference = None
+        if relative_to is not None:
+            ref_span = parse_edtf(relative_to)
+            if ref_span is None:
+                raise InvalidDate(relative_to, "`relative_to` takes YYYY, YYYY-MM or YYYY-MM-DD")
+            reference = ref_span.end
+        return parse_date(occurred_text, reference)
+    return None
+
+
+def prepare(event: EventIn) -> PreparedEvent:
+    """Derive what the store needs from a validated input event (its date span, its stream)."""
+    data = event.data
+    span = _span(event.occurred, event.occurred_text, event.relative_to)
+    if event.relative_to is not None and parse_edtf(event.relative_to) is None:
+        raise InvalidDate(event.relative_to, "`relative_to` takes YYYY, YYYY-MM or YYYY-MM-DD")
+    return PreparedEvent(
+        id=str(event.id or uuid.uuid4()),
+        type=event.type,
+        schema_version=event.schema_version,
+        stream=event.stream or default_stream(event.type, data),
+        occurred=None if span is None else span.edtf,
+        occurred_start=None if span is None else span.start,
+        occurred_end=None if span is None else span.end,
+        precision=None if span is None else span.precision.value,
+        occurred_text=event.occurred_text,
+        relative_to=event.relative_to,
+        data=data.model_dump(mode="json"),
+        source=None if event.source is None else event.source.model_dump(mode="json"),
+        supersedes=None if event.supersedes is None else str(event.supersedes),
+        disputed=event.disputed,
+        note=event.note,
+        actor=getattr(data, "actor", None),
+        topic=getattr(data, "topic", None),
+    )
+
+
+def referenced_actors(type_name: str, data: dict[str, Any]) -> list[str]:
+    """Every actor an event names besides its main `actor` (speakers, participants, members)."""
+    refs: list[str] = []
+    speaker = data.get("speaker")
+    if speaker:
+        refs.append(speaker)
+    for key in ("participants", "signatories", "members"):
+        refs.extend(data.get(key) or ())
+    if type_name == "actor.registered" and data.get("represents"):
+        refs.append(data["represents"])
+    return refs

@@ -1,0 +1,120 @@
+"""The payload model of every event type (v1), and the registry that maps type names to them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+# Identifiers are lowercase slugs or ISO alpha-3 codes: `gbr`, `keir-starmer`.
+Ident = Annotated[
+    str, StringConstraints(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9-]*$")
+]
+Text = Annotated[str, StringConstraints(max_length=4000)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
+class StanceValue(StrEnum):
+    """A declared stance; projections answer `unknown` where no event says anything."""
+
+    SUPPORTS = "supports"
+    OPPOSES = "opposes"
+    CONDITIONAL = "conditional"
+    UNDECIDED = "undecided"
+
+
+UNKNOWN = "unknown"
+
+
+class Payload(BaseModel):
+    """Base of the payload models: strict about unknown fields, immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActorRegistered(Payload):
+    actor: Ident
+    name: ShortText
+    kind: Literal["country", "person", "organisation", "group"]
+    aliases: list[ShortText] = Field(default_factory=list, max_length=100)
+    members: list[Ident] = Field(default_factory=list, max_length=500)
+    represents: Ident | None = None
+
+
+class TopicDefined(Payload):
+    topic: Ident
+    title: ShortText
+    description: Text = ""
+
+
+class StanceDeclared(Payload):
+    actor: Ident
+    topic: Ident
+    stance: StanceValue
+    conditions: list[ShortText] = Field(default_factory=list, max_length=50)
+    speaker: Ident | None = None
+    summary: Text = ""
+
+
+class ClaimMade(Payload):
+    actor: Ident
+    speaker: Ident | None = None
+    subject: Ident
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: ShortText | None = None
+    qualifier: ShortText | None = None
+    topic: Ident | None = None
+    summary: Text = ""
+
+    @model_validator(mode="after")
+    def _value_or_range(self) -> ClaimMade:
+        if self.value is None and self.low is None and self.high is None:
+            raise ValueError("a claim needs `value` or `low`/`high`")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError("`low` must not exceed `high`")
+        return self
+
+
+class Meeting(Payload):
+    title: ShortText
+    participants: list[Ident] = Field(default_factory=list, max_length=200)
+    place: ShortText | None = None
+    summary: Text = ""
+
+
+class AgreementSigned(Payload):
+    title: ShortText
+    signatories: list[Ident] = Field(default_factory=list, max_length=200)
+    summary: Text = ""
+
+
+class StatementMade(Payload):
+    actor: Ident
+    speaker: Ident | None = None
+    topic: Ident | None = None
+    summary: Text = ""
+
+
+class EventRetracted(Payload):
+    target: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    reason: Text = ""
+
+
+# type name -> (current schema version, payload model)
+PAYLOADS: dict[str, tuple[int, type[Payload]]] = {
+    "actor.registered": (1, ActorRegistered),
+    "topic.defined": (1, TopicDefined),
+    "stance.declared": (1, StanceDeclared),
+    "claim.made": (1, ClaimMade),
+    "meeting.held": (1, Meeting),
+    "meeting.scheduled": (1, Meeting),
+    "agreement.signed": (1, AgreementSigned),
+    "statement.made": (1, StatementMade),
+    "event.retracted": (1, EventRetracted),
+}
+
+# Types that describe the registry rather than the world: they need no date or source.
+REGISTRY_TYPES = frozenset({"actor.registered", "topic.defined"})

@@ -1,0 +1,52 @@
+"""The error types of the domain; the API maps each to an HTTP status in one table."""
+
+from __future__ import annotations
+
+
+class StancelineError(Exception):
+    """Base of every error the service reports to a caller."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(StancelineError):
+    """Input that does not validate; `errors` lists field paths and messages."""
+
+    def __init__(self, detail: str, errors: list[dict[str, object]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
+
+
+class InvalidDate(InvalidInput):
+    """A date expression that could not be understood."""
+
+    def __init__(self, text: str, reason: str = "") -> None:
+        message = f"could not understand the date {text!r}"
+        super().__init__(f"{message}: {reason}" if reason else message)
+        self.text = text
+
+
+class NotFound(StancelineError):
+    """The thing asked for does not exist."""
+
+
+class VersionConflict(StancelineError):
+    """An `expect` did not match the stream's current version, or a version was taken."""
+
+
+class IdConflict(StancelineError):
+    """An event id was reused for a different event."""
+
+
+class Unauthorized(StancelineError):
+    """A write came without a valid bearer token."""
+
+
+class PayloadTooLarge(StancelineError):
+    """A request body over the configured limit."""
+
+
+class LimitExceeded(InvalidInput):
+    """A configured limit (batch size, string length, page size) was exceeded."""

@@ -1,0 +1,261 @@
+"""The use cases: the API, the web page and the CLI all call these and nothing below them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from stanceline.config import Settings
+from stanceline.dates import parse_date, parse_edtf
+from stanceline.domain.append import Appended
+from stanceline.domain.chain import ChainReport
+from stanceline.domain.events import EVENT_BATCH_IN, EventIn, PreparedEvent, RecordedEvent, prepare
+from stanceline.errors import InvalidDate, InvalidInput, LimitExceeded, NotFound
+from stanceline.store import EventFilter, EventStore, open_store
+
+LOAD_BATCH = 2_000
+
+
+def validation_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, object]]:
+    """Pydantic's errors as `{"path": "events.0.data.stance", "message": ...}`."""
+    found: list[dict[str, object]] = []
+    for err in exc.errors(include_url=False, include_context=False, include_input=False):
+        path = ".".join(str(p) for p in err["loc"])
+        found.append({"path": f"{prefix}{path}" if path else prefix.rstrip("."),
+                      "message": err["msg"]})
+    return found
+
+
+def describe(errors: Sequence[Mapping[str, object]]) -> str:
+    """One readable line for a list of field errors."""
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{first['path']}: {first['message']}{more}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSummary:
+    """What `load` did."""
+
+    files: int
+    read: int
+    appended: int
+    skipped: int
+    seconds: float
+
+    def line(self) -> str:
+        """The one-line summary."""
+        rate = self.read / self.seconds if self.seconds else 0.0
+        return (f"loaded {self.appended} new events from {self.files} file(s) "
+                f"({self.skipped} already present, {self.read} read) "
+                f"in {self.seconds:.2f} s, {rate:,.0f} events/s")
+
+
+class Service:
+    """Stanceline's use cases over one store."""
+
+    def __init__(self, store: EventStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool = True) -> Service:
+        """Open the store the settings name."""
+        return cls(open_store(settings.database_url, migrate=migrate), settings)
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
+    # -- writes -------------------------------------------------------------------------
+    def append(self, events: Sequence[EventIn], expect: Mapping[str, int] | None = None
+               ) -> list[Appended]:
+        """Append validated input events atomically."""
+        limit = self.settings.max_batch_events
+        if len(events) > limit:
+            raise LimitExceeded(f"a batch holds at most {limit} events "
+                                f"(STANCELINE_MAX_BATCH_EVENTS); this one has {len(events)}")
+        if not events:
+            raise InvalidInput("`events` is empty: nothing to append",
+                               [{"path": "events", "message": "at least one event"}])
+        return self.store.append([self._prepare(e, i) for i, e in enumerate(events)], expect)
+
+    def append_json(self, payload: bytes | str) -> list[Appended]:
+        """Append from JSON text: a list of events, one event, or JSON Lines."""
+        return self.append(parse_events(payload))
+
+    def _prepare(self, event: EventIn, index: int) -> PreparedEvent:
+        try:
+            return prepare(event)
+        except InvalidDate as exc:
+            raise InvalidInput(f"events.{index}: {exc.detail}",
+                               [{"path": f"events.{index}.occurred", "message": exc.detail}]
+                               ) from None
+
+    def load(self, paths: Iterable[Path],
+             progress: Callable[[int], None] | None = None) -> LoadSummary:
+        """Load JSON Lines files (or folders of them) idempotently, in large transactions."""
+        import time as clock
+
+        started = clock.perf_counter()
+        files = expand_paths(paths)
+        read = appended = 0
+        for path in files:
+            for batch in read_batches(path, LOAD_BATCH):
+                prepared = [prepare_or_explain(e, path, line) for line, e in batch]
+                answer = self.store.append(prepared)
+                read += len(batch)
+                appended += sum(1 for a in answer if not a.replayed)
+                if progress is not None:
+                    progress(len(batch))
+        seconds = clock.perf_counter() - started
+        return LoadSummary(len(files), read, appended, read - appended, seconds)
+
+    # -- reads --------------------------------------------------------------------------
+    def event(self, event_id: str) -> RecordedEvent:
+        """One event by id, or NotFound."""
+        found = self.store.get(event_id)
+        if found is None:
+            raise NotFound(f"no event with id {event_id!r}")
+        return found
+
+    def events(self, *, actor: str | None = None, topic: str | None = None,
+               type: str | None = None, occurred_from: str | None = None,
+               occurred_to: str | None = None, known_at: str | None = None, after: int = 0,
+               limit: int = 100) -> tuple[list[RecordedEvent], int | None]:
+        """A page of events and the cursor of the next page (None at the end)."""
+        if limit < 1 or limit > self.settings.max_page:
+            raise LimitExceeded(f"`limit` must be between 1 and {self.settings.max_page} "
+                                "(STANCELINE_MAX_PAGE)")
+        if after < 0:
+            raise InvalidInput("`after` must be a position >= 0",
+                               [{"path": "after", "message": "must be >= 0"}])
+        flt = EventFilter(
+            actor=actor, topic=topic, type=type,
+            occurred_from=None if occurred_from is None else self.as_of(occurred_from, "from",
+                                                                      first_day=True),
+            occurred_to=None if occurred_to is None else self.as_of(occurred_to, "to"),
+            known_at=None if known_at is None else self.known_at(known_at),
+            after=after, limit=limit)
+        page = self.store.read(flt)
+        next_after = page[-1].position if len(page) == limit else None
+        return page, next_after
+
+    def verify(self) -> ChainReport:
+        """Walk the hash chain."""
+        return self.store.verify()
+
+    # -- dates --------------------------------------------------------------------------
+    def as_of(self, text: str, name: str = "as_of", *, first_day: bool = False) -> date:
+        """A date from ISO or natural language; a period means its last (or first) day."""
+        try:
+            span = parse_date(text, today())
+        except InvalidDate as exc:
+            raise InvalidInput(f"{name}: {exc.detail}",
+                               [{"path": name, "message": exc.detail}]) from None
+        return span.start if first_day else span.end
+
+    def known_at(self, text: str) -> datetime:
+        """An ISO timestamp (UTC), or a date or text meaning the end of that day (UTC)."""
+        stripped = text.strip()
+        if "T" in stripped and parse_edtf(stripped) is None:
+            try:
+                moment = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
+            except ValueError:
+                pass
+            else:
+                return moment.replace(tzinfo=UTC) if moment.tzinfo is None \
+                    else moment.astimezone(UTC)
+        day = self.as_of(stripped, "known_at")
+        return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+def today() -> date:
+    """Today's date in UTC (the default `as_of` and the reference of relative dates)."""
+    return datetime.now(UTC).date()
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given and the `*.jsonl` files of folders, sorted, registries first."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.jsonl"))
+            # Actors and topics first, so that the articles' events find them registered.
+            files.extend(sorted(found, key=lambda p: (p.stem not in ("actors", "topics"), p.name)))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise NotFound(f"{path}: no such file or folder")
+    return files
+
+
+def read_batches(path: Path, size: int) -> Iterator[list[tuple[int, EventIn]]]:
+    """Validate a JSON Lines file in batches of `size` (line numbers kept for messages)."""
+    lines: list[tuple[int, bytes]] = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if raw.strip():
+                lines.append((number, raw))
+            if len(lines) >= size:
+                yield _validate_lines(path, lines)
+                lines = []
+    if lines:
+        yield _validate_lines(path, lines)
+
+
+def _validate_lines(path: Path, lines: list[tuple[int, bytes]]) -> list[tuple[int, EventIn]]:
+    try:
+        events = EVENT_BATCH_IN.validate_json(b"[" + b",".join(r for _, r in lines) + b"]")
+    except ValidationError as exc:
+        errors = validation_errors(exc)
+        first = errors[0]
+        index = int(str(first["path"]).split(".", 1)[0]) if str(first["path"])[:1].isdigit() \
+            else 0
+        line = lines[min(index, len(lines) - 1)][0]
+        path_in_event = str(first["path"]).split(".", 1)[-1]
+        raise InvalidInput(f"{path}:{line}: {path_in_event}: {first['message']}",
+                           errors) from None
+    return [(number, event) for (number, _), event in zip(lines, events, strict=True)]
+
+
+def prepare_or_explain(event: EventIn, path: Path, line: int) -> PreparedEvent:
+    """Prepare an event from a file, naming the file and line if its date is wrong."""
+    try:
+        return prepare(event)
+    except InvalidDate as exc:
+        raise InvalidInput(f"{path}:{line}: {exc.detail}") from None
+
+
+def parse_events(payload: bytes | str) -> list[EventIn]:
+    """Events from JSON: a list, an object with `events`, one event, or JSON Lines."""
+    text = payload.decode() if isinstance(payload, bytes) else payload
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidInput("no events given: the input is empty")
+    try:
+        parsed: Any = json.loads(stripped)
+        items = parsed["events"] if isinstance(parsed, dict) and "events" in parsed else parsed
+    except json.JSONDecodeError:
+        items = [_json_line(line, n) for n, line in enumerate(stripped.splitlines(), 1)
+                 if line.strip()]
+    if isinstance(items, dict):
+        items = [items]
+    try:
+        return EVENT_BATCH_IN.validate_python(items)
+    except ValidationError as exc:
+        errors = validation_errors(exc, "events.")
+        raise InvalidInput(describe(errors), errors) from None
+
+
+def _json_line(line: str, number: int) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"line {number}: not JSON ({exc.msg})") from None

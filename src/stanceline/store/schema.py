@@ -1,0 +1,120 @@
+"""The tables: the insert-only event log and the projection tables kept beside it.
+
+Alembic's migrations create these; this module is what the store's queries are written against.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.String(36), nullable=False, unique=True),
+    sa.Column("stream", sa.String(120), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("occurred", sa.String(10)),
+    sa.Column("occurred_start", sa.Date),
+    sa.Column("occurred_end", sa.Date),
+    sa.Column("precision", sa.String(5)),
+    sa.Column("occurred_text", sa.Text),
+    sa.Column("relative_to", sa.String(200)),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(80)),
+    sa.Column("topic", sa.String(80)),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("source", sa.Text),
+    sa.Column("supersedes", sa.String(36)),
+    sa.Column("disputed", sa.Boolean, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.UniqueConstraint("stream", "version", name="uq_events_stream_version"),
+)
+# The as-of index: the latest stance of (actor, topic) on or before a date is one index probe.
+sa.Index(
+    "ix_events_stance_asof",
+    events.c.actor, events.c.topic, events.c.occurred_start, events.c.position,
+    sqlite_where=events.c.type == "stance.declared",
+    postgresql_where=events.c.type == "stance.declared",
+)
+sa.Index("ix_events_actor", events.c.actor, events.c.position)
+
+# Actors named by an event other than its main `actor`: speakers, participants, members.
+event_refs = sa.Table(
+    "event_refs",
+    metadata,
+    sa.Column("actor", sa.String(80), primary_key=True),
+    sa.Column("position", sa.BigInteger, primary_key=True),
+)
+
+# Events retracted or superseded, and from which recording time on.
+voids = sa.Table(
+    "voids",
+    metadata,
+    sa.Column("target", sa.String(36), primary_key=True),
+    sa.Column("by_id", sa.String(36), nullable=False),
+    sa.Column("void_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+actors = sa.Table(
+    "actors",
+    metadata,
+    sa.Column("actor", sa.String(80), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("aliases", sa.Text, nullable=False),
+    sa.Column("members", sa.Text, nullable=False),
+    sa.Column("represents", sa.String(80)),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+# Normalised (case- and accent-folded) names and aliases -> actor.
+actor_aliases = sa.Table(
+    "actor_aliases",
+    metadata,
+    sa.Column("alias", sa.String(300), primary_key=True),
+    sa.Column("actor", sa.String(80), primary_key=True),
+)
+
+topics = sa.Table(
+    "topics",
+    metadata,
+    sa.Column("topic", sa.String(80), primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True),
+    sa.Column("subject", sa.String(80), nullable=False),
+    sa.Column("occurred_start", sa.Date),
+)
+sa.Index("ix_claims_subject", claims.c.subject, claims.c.occurred_start, claims.c.position)
+
+PROJECTION_TABLES = (event_refs, voids, actors, actor_aliases, topics, claims)
+
+# The database itself refuses to change or remove a row of the log.
+SQLITE_GUARDS = (
+    "CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END",
+    "CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END",
+)
+POSTGRES_GUARDS = (
+    """CREATE OR REPLACE FUNCTION stanceline_events_append_only() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION 'events are append-only: % refused', TG_OP; END;
+    $$ LANGUAGE plpgsql""",
+    "CREATE TRIGGER events_no_update_delete BEFORE UPDATE OR DELETE ON events "
+    "FOR EACH ROW EXECUTE FUNCTION stanceline_events_append_only()",
+    "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION stanceline_events_append_only()",
+)

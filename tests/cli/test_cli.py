@@ -1,0 +1,99 @@
+"""The CLI: load, append, verify, migrate; errors are one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from stanceline.cli import app
+
+runner = CliRunner()
+
+
+def line(actor: str, occurred: str = "2025-02-03") -> str:
+    return json.dumps({"type": "stance.declared", "occurred": occurred,
+                       "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{actor}/{occurred}")),
+                       "data": {"actor": actor, "topic": "troops-in-ukraine", "stance": "opposes"},
+                       "source": {"document": "t", "quote": "q"}})
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def test_load_a_folder_is_idempotent(tmp_path: Path, db: str) -> None:
+    folder = tmp_path / "events"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("\n".join(line(a) for a in ("pol", "deu")) + "\n")
+    (folder / "b.jsonl").write_text(line("rus") + "\n\n")
+    first = runner.invoke(app, ["load", str(folder), "-d", db])
+    assert first.exit_code == 0, first.output
+    assert "loaded 3 new events from 2 file(s)" in first.output
+    again = runner.invoke(app, ["load", str(folder), "-d", db])
+    assert "loaded 0 new events" in again.output and "3 already present" in again.output
+    verified = runner.invoke(app, ["verify", "-d", db])
+    assert verified.exit_code == 0 and verified.output.startswith("ok: 3 events")
+
+
+def test_load_reports_file_line_and_field(tmp_path: Path, db: str) -> None:
+    bad = tmp_path / "bad.jsonl"
+    broken = json.loads(line("pol"))
+    broken["data"]["stance"] = "perhaps"
+    bad.write_text(line("deu") + "\n" + json.dumps(broken) + "\n")
+    result = runner.invoke(app, ["load", str(bad), "-d", db])
+    assert result.exit_code == 1
+    assert f"{bad}:2: " in result.output and "data.stance" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_append_from_stdin_and_file(tmp_path: Path, db: str) -> None:
+    result = runner.invoke(app, ["append", "-d", db], input=line("pol") + "\n" + line("deu"))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("1\t")
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"events": [json.loads(line("gbr"))]}))
+    assert runner.invoke(app, ["append", str(path), "-d", db]).output.startswith("3\t")
+    empty = runner.invoke(app, ["append", "-d", db], input="")
+    assert empty.exit_code == 1 and "empty" in empty.output
+
+
+def test_verify_names_the_broken_position(tmp_path: Path, db: str) -> None:
+    runner.invoke(app, ["append", "-d", db], input="\n".join(line(a) for a in "abc"))
+    engine = sa.create_engine(db)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER events_no_update")
+        conn.exec_driver_sql("UPDATE events SET note = 'forged' WHERE position = 2")
+    engine.dispose()
+    result = runner.invoke(app, ["verify", "-d", db])
+    assert result.exit_code == 1 and "broken at position 2" in result.output
+
+
+def test_errors_are_one_line_without_traceback(tmp_path: Path, db: str) -> None:
+    for args in (["load", str(tmp_path / "missing.jsonl"), "-d", db],
+                 ["append", str(tmp_path / "missing.json"), "-d", db],
+                 ["verify", "-d", "postgresql+psycopg://nobody@127.0.0.1:1/none"],
+                 ["migrate", "-d", "nosuchdialect://x"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code != 0, args
+        assert "Traceback" not in result.output and result.output.startswith("error: "), args
+        assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_serve_refuses_open_writes_on_a_public_host(db: str) -> None:
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0", "-d", db],
+                           env={"STANCELINE_API_TOKENS": ""})
+    assert result.exit_code == 1 and "--allow-open-writes" in result.output
+
+
+def test_console_script_is_installed(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "stanceline", "--help"], capture_output=True,
+                         text=True, check=False)
+    assert out.returncode == 0 and "serve" in out.stdout

@@ -1,0 +1,53 @@
+"""The database itself refuses UPDATE and DELETE on the log (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DatabaseError
+
+from stanceline.store.sql import SqlEventStore
+from tests.conftest import stance
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sql_store(request: pytest.FixtureRequest) -> Iterator[SqlEventStore]:
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    made = SqlEventStore(url)
+    made.append([stance("fra", "t", "supports", "2024"), stance("deu", "t", "opposes", "2024")])
+    yield made
+    made.close()
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE events SET data = '{}' WHERE position = 1",
+    "UPDATE events SET position = 9",
+    "DELETE FROM events WHERE position = 2",
+    "DELETE FROM events",
+])
+def test_raw_update_and_delete_fail(sql_store: SqlEventStore, statement: str) -> None:
+    with pytest.raises(DatabaseError, match="append-only"), sql_store.engine.begin() as conn:
+        conn.exec_driver_sql(statement)
+    assert sql_store.head() == 2
+    assert sql_store.verify().ok
+
+
+@pytest.mark.postgres
+def test_truncate_fails_on_postgres(request: pytest.FixtureRequest) -> None:
+    made = SqlEventStore(request.getfixturevalue("pg_url"))
+    try:
+        made.append([stance("fra", "t", "supports", "2024")])
+        with pytest.raises(DatabaseError, match="append-only"), made.engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE events")
+        assert made.head() == 1
+    finally:
+        made.close()
+
+
+def test_migrations_are_idempotent_and_recorded(sql_store: SqlEventStore) -> None:
+    sql_store.migrate()
+    with sql_store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    assert sql_store.head() == 2

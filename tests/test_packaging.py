@@ -1,0 +1,30 @@
+"""The deployment files say what the README promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_compose_runs_postgres_and_the_service() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    db, app = compose["services"]["db"], compose["services"]["app"]
+    assert int(db["image"].split(":")[1]) >= 15
+    assert "healthcheck" in db and "healthcheck" in app
+    volume = db["volumes"][0].split(":")[0]
+    assert volume in compose["volumes"]
+    assert app["depends_on"]["db"]["condition"] == "service_healthy"
+    assert app["environment"]["STANCELINE_DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert app["build"] == "."
+    assert (ROOT / "Dockerfile").read_text().count("stanceline") >= 2
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    command = ci.strip().splitlines()[-1]
+    assert command in readme
+    assert "STANCELINE_TEST_DATABASE_URL" in ci and "STANCELINE_REQUIRE_POSTGRES=1" in ci

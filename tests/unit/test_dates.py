@@ -1,0 +1,243 @@
+"""Fuzzy dates: the rules of stanceline.dates, one row each, and what must never happen."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stanceline import dates
+from stanceline.dates import (
+    DateSpan,
+    Precision,
+    day_span,
+    last_day,
+    month_span,
+    parse_date,
+    parse_edtf,
+    year_span,
+)
+from stanceline.errors import InvalidDate
+
+DAY, MONTH, YEAR = Precision.DAY, Precision.MONTH, Precision.YEAR
+
+# Reference dates of the source articles, and a few chosen for the edges.
+JAN28 = date(2025, 1, 28)  # a Tuesday
+FEB04 = date(2025, 2, 4)  # a Tuesday
+FEB20 = date(2025, 2, 20)
+MAR01 = date(2025, 3, 1)  # a Saturday
+MAR02 = date(2025, 3, 2)  # a Sunday
+MAR04 = date(2025, 3, 4)  # a Tuesday
+JAN08 = date(2026, 1, 8)
+
+# (text, relative_to, edtf, precision, (start, end) when the span is not one calendar unit)
+Row = tuple[str, date | None, str, Precision, tuple[date, date] | None]
+ROWS: list[Row] = [
+    # ISO/EDTF fast path
+    ("2025-02-03", None, "2025-02-03", DAY, None),
+    ("2024-02", None, "2024-02", MONTH, None),
+    ("2025", None, "2025", YEAR, None),
+    (" 2024-12-31 ", None, "2024-12-31", DAY, None),
+    ("2014", None, "2014", YEAR, None),
+    ("2022", None, "2022", YEAR, None),
+    ("1999.", None, "1999", YEAR, None),
+    # absolute dates in words
+    ("3 February 2025", None, "2025-02-03", DAY, None),
+    ("6 January 2026", None, "2026-01-06", DAY, None),
+    ("Monday 3 February 2025", None, "2025-02-03", DAY, None),
+    ("Feb 3, 2025", None, "2025-02-03", DAY, None),
+    ("February 2024", JAN28, "2024-02", MONTH, None),
+    ("January 2026", JAN28, "2026-01", MONTH, None),
+    ("in 1999", JAN28, "1999", YEAR, None),
+    # a day and a month, no year: the occurrence nearest to the reference date
+    ("On January 6", JAN08, "2026-01-06", DAY, None),
+    ("January 6", JAN08, "2026-01-06", DAY, None),
+    ("6 January", JAN08, "2026-01-06", DAY, None),
+    ("February 3", JAN28, "2025-02-03", DAY, None),
+    ("on February 3", JAN28, "2025-02-03", DAY, None),
+    ("February 23", JAN28, "2025-02-23", DAY, None),
+    ("the February 23 election", JAN28, "2025-02-23", DAY, None),
+    ("the February 23 parliamentary election", JAN28, "2025-02-23", DAY, None),
+    ("the 3rd of February", MAR04, "2025-02-03", DAY, None),
+    ("Sept. 3", FEB04, "2024-09-03", DAY, None),
+    ("December 30", JAN28, "2024-12-30", DAY, None),
+    ("February 29", JAN28, "2024-02-29", DAY, None),
+    # a month, no year: nearest too
+    ("February", JAN28, "2025-02", MONTH, None),
+    ("in December", JAN28, "2024-12", MONTH, None),
+    # last / this / next <Month>
+    ("last February", JAN28, "2024-02", MONTH, None),
+    ("last January", JAN28, "2024-01", MONTH, None),
+    ("last February", MAR01, "2025-02", MONTH, None),
+    ("this February", MAR01, "2025-02", MONTH, None),
+    ("next February", MAR01, "2026-02", MONTH, None),
+    ("last May", JAN28, "2024-05", MONTH, None),
+    # early / mid / late: the whole of what they qualify
+    ("early February", MAR01, "2025-02", MONTH, None),
+    ("mid-February 2025", JAN28, "2025-02", MONTH, None),
+    ("late February 2024", JAN28, "2024-02", MONTH, None),
+    ("mid\u20132024", None, "2024", YEAR, None),
+    ("mid-2024", None, "2024", YEAR, None),
+    ("late 2024", None, "2024", YEAR, None),
+    ("late-2024", None, "2024", YEAR, None),
+    ("in early 2024", None, "2024", YEAR, None),
+    ("the end of 2024", None, "2024", YEAR, None),
+    ("late last year", JAN28, "2024", YEAR, None),
+    # relative days
+    ("yesterday", FEB04, "2025-02-03", DAY, None),
+    ("today", FEB04, "2025-02-04", DAY, None),
+    ("tomorrow", FEB04, "2025-02-05", DAY, None),
+    ("3 days ago", FEB04, "2025-02-01", DAY, None),
+    ("the day before yesterday", FEB04, "2025-02-02", DAY, None),
+    ("2 hours ago", FEB04, "2025-02-04", DAY, None),
+    ("this morning", FEB04, "2025-02-04", DAY, None),
+    # weekdays: the latest on or before the reference date
+    ("on Sunday", MAR04, "2025-03-02", DAY, None),
+    ("Sunday", MAR04, "2025-03-02", DAY, None),
+    ("on Sunday", MAR02, "2025-03-02", DAY, None),
+    ("on Tuesday", MAR04, "2025-03-04", DAY, None),
+    ("Wed", MAR04, "2025-02-26", DAY, None),
+    ("last Friday", JAN28, "2025-01-24", DAY, None),
+    # weeks: Monday to Sunday, day precision
+    ("last week", JAN28, "2025-01-20", DAY, (date(2025, 1, 20), date(2025, 1, 26))),
+    ("this week", JAN28, "2025-01-27", DAY, (date(2025, 1, 27), date(2025, 2, 2))),
+    ("a week ago", JAN28, "2025-01-20", DAY, (date(2025, 1, 20), date(2025, 1, 26))),
+    ("a week ago", FEB04, "2025-01-27", DAY, (date(2025, 1, 27), date(2025, 2, 2))),
+    ("two weeks ago", JAN28, "2025-01-13", DAY, (date(2025, 1, 13), date(2025, 1, 19))),
+    # months and years, relative
+    ("last month", JAN28, "2024-12", MONTH, None),
+    ("this month", JAN28, "2025-01", MONTH, None),
+    ("two months ago", JAN28, "2024-11", MONTH, None),
+    ("a year ago", JAN28, "2024", YEAR, None),
+    ("two years ago", JAN28, "2023", YEAR, None),
+    ("last year", JAN28, "2024", YEAR, None),
+    ("this year", FEB20, "2025", YEAR, None),
+    # quarters: the three months, month precision
+    ("Q1 2025", None, "2025-01", MONTH, (date(2025, 1, 1), date(2025, 3, 31))),
+    ("first quarter of 2025", None, "2025-01", MONTH, (date(2025, 1, 1), date(2025, 3, 31))),
+    ("the last quarter of 2024", None, "2024-10", MONTH, (date(2024, 10, 1), date(2024, 12, 31))),
+    # spelling: case, spaces, dashes, trailing punctuation
+    ("  LAST   february. ", JAN28, "2024-02", MONTH, None),
+    ("Mid\u2014February 2025", JAN28, "2025-02", MONTH, None),
+]
+
+
+def _calendar_unit(edtf: str, precision: Precision) -> DateSpan:
+    if precision is DAY:
+        return day_span(date.fromisoformat(edtf))
+    if precision is MONTH:
+        year, month = edtf.split("-")
+        return month_span(int(year), int(month))
+    return year_span(int(edtf))
+
+
+@pytest.mark.parametrize(("text", "relative_to", "edtf", "precision", "bounds"), ROWS)
+def test_parse_date(
+    text: str,
+    relative_to: date | None,
+    edtf: str,
+    precision: Precision,
+    bounds: tuple[date, date] | None,
+) -> None:
+    span = parse_date(text, relative_to)
+    assert (span.edtf, span.precision) == (edtf, precision)
+    unit = _calendar_unit(edtf, precision)
+    assert (span.start, span.end) == (bounds or (unit.start, unit.end))
+    assert span.text == text
+
+
+def test_the_table_is_large_enough() -> None:
+    assert len(ROWS) >= 50
+
+
+INVALID = [
+    ("", "no date"),
+    ("   ", "no date"),
+    ("not a date", "not understood"),
+    ("2025-13-01", "month"),
+    ("2025-02-30", "day"),
+    ("0000", "year 0"),
+    ("blorptember", "not understood"),
+    ("x" * 500, "longer than 200"),
+    ("recently", "too vague"),
+    ("in recent weeks", "too vague"),
+    ("02/03/2025", "ambiguous"),
+    ("5", "ambiguous"),
+    ("the 5th", "ambiguous"),
+    ("3 February 2025 00:30 CET", "time zone"),
+    ("9000 years ago", "not understood"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), INVALID)
+def test_invalid_dates_raise_with_the_text_quoted(text: str, reason: str) -> None:
+    with pytest.raises(InvalidDate) as caught:
+        parse_date(text, JAN28)
+    assert repr(text) in str(caught.value)
+    assert reason in str(caught.value)
+    assert caught.value.text == text
+
+
+def test_long_input_never_reaches_dateparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object) -> None:
+        raise AssertionError("dateparser was called")
+
+    monkeypatch.setattr(dates, "_from_dateparser", boom)
+    with pytest.raises(InvalidDate, match="longer than 200"):
+        parse_date("last February " * 20, JAN28)
+
+
+def test_parse_edtf_is_only_the_fast_path() -> None:
+    assert parse_edtf("last February") is None
+    assert parse_edtf("2025-02") == month_span(2025, 2, "2025-02")
+    with pytest.raises(InvalidDate):
+        parse_edtf("2025-00")
+
+
+def test_relative_to_defaults_to_today() -> None:
+    assert parse_date("today") == day_span(date.today(), "today")
+
+
+def test_last_day_is_the_end_of_the_period() -> None:
+    assert last_day("last February", JAN28) == date(2024, 2, 29)
+    assert last_day("a year ago", JAN28) == date(2024, 12, 31)
+    assert last_day("last week", JAN28) == date(2025, 1, 26)
+    assert last_day("2025-02-03") == date(2025, 2, 3)
+
+
+def test_edges_of_the_calendar_are_refused_not_crashed() -> None:
+    with pytest.raises(InvalidDate):
+        parse_date("yesterday", date(1, 1, 1))
+    with pytest.raises(InvalidDate):
+        parse_date("next week", date(9999, 12, 31))
+    assert parse_date("December 31", date(9999, 12, 31)).edtf == "9999-12-31"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60), st.dates())
+def test_anything_is_a_span_or_invalid_date(text: str, relative_to: date) -> None:
+    try:
+        span = parse_date(text, relative_to)
+    except InvalidDate as exc:
+        assert repr(text) in str(exc)
+    else:
+        assert span.start <= span.end
+        assert span.text == text
+
+
+WORDS = ["last", "this", "next", "early", "mid-", "late", "the", "on", "in", "of", "ago", "a"]
+WORDS += ["February", "Feb.", "Sunday", "week", "month", "year", "quarter", "days", "first"]
+WORDS += ["2024", "3", "23", "29", "9999", "0", "-", "/", "election", "end", "Q1", "yesterday"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=6).map(" ".join), st.dates())
+def test_date_like_phrases_are_a_span_or_invalid_date(text: str, relative_to: date) -> None:
+    try:
+        span = parse_date(text, relative_to)
+    except InvalidDate:
+        return
+    assert span.start <= span.end
+    assert span.precision in (DAY, MONTH, YEAR)
