@@ -110,7 +110,8 @@ def tamper(store: EventStore, position: int, how: str = "update") -> None:
         else:
             from dataclasses import replace
 
-            events[position - 1] = replace(events[position - 1], data={"forged": True})
+            events[position - 1] = replace(events[position - 1], data={"forged": True},
+                                           data_json='{"forged":true}')
         return
     assert isinstance(store, SqlEventStore)
     with store.engine.begin() as conn:

@@ -19,7 +19,9 @@ def test_compose_runs_postgres_and_the_service() -> None:
     assert app["depends_on"]["db"]["condition"] == "service_healthy"
     assert app["environment"]["STANCELINE_DATABASE_URL"].startswith("postgresql+psycopg://")
     assert app["build"] == "."
-    assert (ROOT / "Dockerfile").read_text().count("stanceline") >= 2
+    # `serve` on 0.0.0.0 refuses open writes: the compose file must configure a token.
+    assert app["environment"]["STANCELINE_API_TOKENS"]
+    assert '"stanceline", "serve", "--host", "0.0.0.0"' in (ROOT / "Dockerfile").read_text()
 
 
 def test_ci_runs_the_readme_test_command() -> None:

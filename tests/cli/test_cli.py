@@ -97,3 +97,22 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "stanceline", "--help"], capture_output=True,
                          text=True, check=False)
     assert out.returncode == 0 and "serve" in out.stdout
+
+
+def test_large_loads_validate_in_a_second_process(tmp_path: Path, db: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import stanceline.service as service
+
+    monkeypatch.setattr(service, "PARALLEL_LOAD_BYTES", 0)
+    monkeypatch.setattr(service, "WORKER_CHUNK", 2)
+    monkeypatch.setattr(service, "LOAD_BATCH", 3)
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(line(f"a{i}") for i in range(10)) + "\n")
+    result = runner.invoke(app, ["load", str(path), "-d", db])
+    assert result.exit_code == 0 and "loaded 10 new events" in result.output
+    assert runner.invoke(app, ["verify", "-d", db]).output.startswith("ok: 10 events")
+    broken = json.loads(line("zz"))
+    broken["occurred"] = "2025-02-31"
+    path.write_text("\n".join([line("b1"), line("b2"), line("b3"), json.dumps(broken)]) + "\n")
+    failed = runner.invoke(app, ["load", str(path), "-d", db])
+    assert failed.exit_code == 1 and f"{path}:4:" in failed.output and "2025-02-31" in failed.output

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from stanceline.domain.chain import event_hash
+from stanceline.domain.digest import link_hash
 from stanceline.domain.events import PreparedEvent, RecordedEvent, format_timestamp
-from stanceline.errors import IdConflict, InvalidInput, VersionConflict
+from stanceline.errors import IdConflict, VersionConflict
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Appended:
     """What an append answers for one event."""
 
@@ -97,31 +97,24 @@ def plan_append(
                                   f"expected {expected}")
     versions = dict(stream_versions)
     position, prev = head_position, head_hash
+    stamp = format_timestamp(now)
     new: list[RecordedEvent] = []
-    fresh_ids = {e.id for e in fresh}
     for event in fresh:
-        if event.supersedes is not None and event.supersedes in fresh_ids:
-            raise InvalidInput("an event cannot supersede another event of the same batch")
         position += 1
         version = versions.get(event.stream, 0) + 1
         versions[event.stream] = version
-        recorded = RecordedEvent(
+        digest = link_hash(prev, position, version, stamp, event.digest)
+        new.append(RecordedEvent(
             position=position, id=event.id, stream=event.stream, version=version,
             type=event.type, schema_version=event.schema_version, occurred=event.occurred,
             occurred_start=event.occurred_start, occurred_end=event.occurred_end,
             precision=event.precision, occurred_text=event.occurred_text,
             relative_to=event.relative_to, recorded_at=now, data=event.data,
             source=event.source, supersedes=event.supersedes, disputed=event.disputed,
-            note=event.note, hash="", prev_hash=prev, actor=event.actor, topic=event.topic,
-        )
-        digest = event_hash(recorded.envelope(), prev)
-        recorded = _with_hash(recorded, digest)
-        new.append(recorded)
+            note=event.note, data_json=event.data_json, source_json=event.source_json,
+            hash=digest, prev_hash=prev, actor=event.actor, topic=event.topic, key=event.key,
+        ))
         prev = digest
     by_id = {e.id: Appended.of(e) for e in new}
     replayed = {a.id: a for a in answer}
     return AppendPlan(new, [replayed.get(e.id) or by_id[e.id] for e in batch])
-
-
-def _with_hash(event: RecordedEvent, digest: str) -> RecordedEvent:
-    return replace(event, hash=digest)

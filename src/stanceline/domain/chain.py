@@ -1,28 +1,24 @@
-"""The SHA-256 hash chain over the canonical JSON of each envelope: tampering is detectable."""
+"""The SHA-256 hash chain: each event's content digest linked to the hash before it.
+
+A changed, inserted or removed row breaks the chain at its position.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from stanceline.domain.events import RecordedEvent
+from stanceline.domain.digest import content_digest, link_hash
+from stanceline.domain.events import RecordedEvent, format_timestamp
 
 GENESIS = "0" * 64
 
 
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no whitespace, UTF-8: the same bytes on every engine and every run."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def event_hash(envelope: dict[str, Any], prev_hash: str) -> str:
-    """The hash of an envelope (its own `hash` left out) chained to the one before it."""
-    body = {k: v for k, v in envelope.items() if k != "hash"}
-    body["prev_hash"] = prev_hash
-    return hashlib.sha256(prev_hash.encode() + canonical_json(body)).hexdigest()
+def recorded_hash(event: RecordedEvent) -> str:
+    """Recompute the hash of a stored event from its own fields."""
+    return link_hash(event.prev_hash, event.position, event.version,
+                     format_timestamp(event.recorded_at), content_digest(event))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +52,7 @@ def verify_chain(events: Iterable[RecordedEvent]) -> ChainReport:
         if event.prev_hash != prev:
             return ChainReport(False, count, prev, event.position,
                                "prev_hash does not match the hash of the event before it")
-        if event_hash(event.envelope(), prev) != event.hash:
+        if recorded_hash(event) != event.hash:
             return ChainReport(False, count, prev, event.position,
                                "the row's content does not match its hash")
         prev = event.hash

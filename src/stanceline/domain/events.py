@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -11,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
 from stanceline.dates import DateSpan, parse_date, parse_edtf
+from stanceline.domain.digest import content_digest
 from stanceline.domain.payloads import (
     PAYLOADS,
     REGISTRY_TYPES,
@@ -138,7 +140,9 @@ EVENT_IN: TypeAdapter[EventIn] = TypeAdapter(EventIn)
 EVENT_BATCH_IN: TypeAdapter[list[EventIn]] = TypeAdapter(list[EventIn])
 
 
-@dataclass(frozen=True, slots=True)
+# Events are values and never mutated after construction, but not `frozen=True`: a frozen
+# dataclass of this width costs 10x as much to build (1.5 us vs 0.15 us), on the hot path.
+@dataclass(slots=True)
 class PreparedEvent:
     """A validated event with its derived fields, ready for a store to number and chain."""
 
@@ -157,27 +161,36 @@ class PreparedEvent:
     supersedes: str | None
     disputed: bool
     note: str | None
+    # The canonical JSON of `data` and `source`: stored and hashed exactly as written here.
+    data_json: str
+    source_json: str | None
     # Denormalised from `data` so the log can be queried by actor and topic with an index.
     actor: str | None
     topic: str | None
+    # The id's 16 bytes: stores index this compact form (parsed once, here).
+    key: bytes
+    # The content digest the hash chain links (computed once, here).
+    digest: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            self.digest = content_digest(self)
+
+    def __reduce__(self) -> tuple[Callable[..., PreparedEvent], tuple[Any, ...]]:
+        # `load` ships batches from its validating process: a tuple pickles 3x faster than
+        # the default per-field state.
+        return (PreparedEvent, tuple(getattr(self, name) for name in _PREPARED_FIELDS))
 
     def same_as(self, other: PreparedEvent | RecordedEvent) -> bool:
         """Whether two events carry the same content (for idempotent replays by id)."""
-        return (
-            self.type == other.type
-            and self.stream == other.stream
-            and self.occurred == other.occurred
-            and self.occurred_text == other.occurred_text
-            and self.relative_to == other.relative_to
-            and self.data == other.data
-            and self.source == other.source
-            and self.supersedes == other.supersedes
-            and self.disputed == other.disputed
-            and self.note == other.note
-        )
+        theirs = other.digest if isinstance(other, PreparedEvent) else content_digest(other)
+        return self.digest == theirs
 
 
-@dataclass(frozen=True, slots=True)
+_PREPARED_FIELDS = tuple(f.name for f in fields(PreparedEvent))
+
+
+@dataclass(slots=True)
 class RecordedEvent:
     """The stored envelope: a prepared event with its position, version, time and hash."""
 
@@ -199,10 +212,13 @@ class RecordedEvent:
     supersedes: str | None
     disputed: bool
     note: str | None
+    data_json: str = field(compare=False)
+    source_json: str | None = field(compare=False)
     hash: str
     prev_hash: str
     actor: str | None = field(default=None, compare=False)
     topic: str | None = field(default=None, compare=False)
+    key: bytes = field(default=b"", compare=False)
 
     def envelope(self) -> dict[str, Any]:
         """The envelope as JSON-ready data, the form the API returns and the chain hashes."""
@@ -281,11 +297,14 @@ def _span(occurred: str | None, occurred_text: str | None,
 def prepare(event: EventIn) -> PreparedEvent:
     """Derive what the store needs from a validated input event (its date span, its stream)."""
     data = event.data
+    uid = event.id or uuid.uuid4()
+    data_dict = data.model_dump(mode="json")
+    source = None if event.source is None else event.source.model_dump(mode="json")
     span = _span(event.occurred, event.occurred_text, event.relative_to)
     if event.relative_to is not None and parse_edtf(event.relative_to) is None:
         raise InvalidDate(event.relative_to, "`relative_to` takes YYYY, YYYY-MM or YYYY-MM-DD")
     return PreparedEvent(
-        id=str(event.id or uuid.uuid4()),
+        id=str(uid),
         type=event.type,
         schema_version=event.schema_version,
         stream=event.stream or default_stream(event.type, data),
@@ -295,14 +314,30 @@ def prepare(event: EventIn) -> PreparedEvent:
         precision=None if span is None else span.precision.value,
         occurred_text=event.occurred_text,
         relative_to=event.relative_to,
-        data=data.model_dump(mode="json"),
-        source=None if event.source is None else event.source.model_dump(mode="json"),
+        data=data_dict,
+        source=source,
         supersedes=None if event.supersedes is None else str(event.supersedes),
         disputed=event.disputed,
         note=event.note,
+        # Pydantic writes fields in model order, deterministically; the chain hashes these
+        # exact bytes as stored, so they need no re-sorting to verify.
+        data_json=data.model_dump_json(),
+        source_json=None if event.source is None else event.source.model_dump_json(),
         actor=getattr(data, "actor", None),
         topic=getattr(data, "topic", None),
+        key=uid.bytes,
     )
+
+
+def event_actors(event: RecordedEvent) -> list[str]:
+    """The actors an event names that the as-of index does not already find it by."""
+    if event.type == "stance.declared":
+        speaker = event.data.get("speaker")
+        return [] if speaker is None or speaker == event.actor else [speaker]
+    names = referenced_actors(event.type, event.data)
+    if event.actor is not None and event.type != "stance.declared":
+        names.insert(0, event.actor)
+    return [a for a in dict.fromkeys(names) if a != event.actor or event.type != "stance.declared"]
 
 
 def referenced_actors(type_name: str, data: dict[str, Any]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -99,7 +100,7 @@ class StatementMade(Payload):
 
 
 class EventRetracted(Payload):
-    target: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    target: UUID
     reason: Text = ""
 
 

@@ -32,10 +32,11 @@ class InMemoryStore:
             plan = plan_append(unique, stored, self._versions, expect or {},
                                0 if head is None else head.position,
                                GENESIS if head is None else head.hash, utc_now())
+            batch_ids = {e.id for e in plan.new}
             for event in plan.new:
                 target = (event.data["target"] if event.type == "event.retracted"
                           else event.supersedes)
-                if target is not None and target not in self._by_id:
+                if target is not None and target not in self._by_id and target not in batch_ids:
                     raise InvalidInput(f"no event with id {target} to retract or supersede",
                                        [{"path": "supersedes", "message": f"unknown {target}"}])
             for event in plan.new:

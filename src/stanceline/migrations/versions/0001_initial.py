@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from stanceline.store.schema import POSTGRES_GUARDS, SQLITE_GUARDS
+from stanceline.store.schema import POSTGRES_GUARDS, SQLITE_GUARDS, EventId
 
 revision = "0001"
 down_revision = None
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "events",
         sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
-        sa.Column("id", sa.String(36), nullable=False, unique=True),
+        sa.Column("id", EventId, nullable=False, unique=True),
         sa.Column("stream", sa.String(120), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("type", sa.String(40), nullable=False),
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(80)),
         sa.Column("data", sa.Text, nullable=False),
         sa.Column("source", sa.Text),
-        sa.Column("supersedes", sa.String(36)),
+        sa.Column("supersedes", EventId),
         sa.Column("disputed", sa.Boolean, nullable=False),
         sa.Column("note", sa.Text),
         sa.Column("hash", sa.String(64), nullable=False),
@@ -49,7 +49,6 @@ def upgrade() -> None:
     op.create_index("ix_events_stance_asof", "events",
                     ["actor", "topic", "occurred_start", "position"],
                     sqlite_where=stance, postgresql_where=stance)
-    op.create_index("ix_events_actor", "events", ["actor", "position"])
     op.create_table(
         "event_refs",
         sa.Column("actor", sa.String(80), primary_key=True),
@@ -57,8 +56,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "voids",
-        sa.Column("target", sa.String(36), primary_key=True),
-        sa.Column("by_id", sa.String(36), nullable=False),
+        sa.Column("target", EventId, primary_key=True),
+        sa.Column("by_id", EventId, nullable=False),
         sa.Column("void_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
