@@ -30,15 +30,21 @@ def _with_schema(url: str, schema: str) -> str:
     return f"{url}{joiner}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A URL whose connections work in a fresh, private PostgreSQL schema (dropped after)."""
+def require_pg() -> str:
+    """The PostgreSQL URL, or skip (fail where CI requires PostgreSQL) with a clear reason."""
     base = pg_base_url()
     if base is None:
         if os.environ.get("STANCELINE_REQUIRE_POSTGRES"):
             pytest.fail(f"STANCELINE_REQUIRE_POSTGRES is set but {PG_ENV} is not")
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. "
                     "postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    return base
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL whose connections work in a fresh, private PostgreSQL schema (dropped after)."""
+    base = require_pg()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base)
     with admin.begin() as conn:

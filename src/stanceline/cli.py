@@ -156,6 +156,26 @@ def verify(database: DatabaseOpt = None) -> None:
     raise fail(f"chain broken at position {report.broken_at}: {report.detail}")
 
 
+@app.command()
+def bench(
+    events: Annotated[int, typer.Option("--events", "-n", min=1, help="synthetic events")
+                      ] = 100_000,
+    database: Annotated[str | None, typer.Option(
+        "--database", "-d", help="a PostgreSQL URL (its own scratch schema is used); "
+                                 "default: a scratch SQLite file")] = None,
+    appends: Annotated[int, typer.Option(min=1, help="single appends to time")] = 1_000,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Measure load and append speed on a synthetic log (SQLite, or PostgreSQL with -d)."""
+    from stanceline import bench as benchmark
+
+    try:
+        report = benchmark.run(events=events, database=database, appends=appends)
+    except StancelineError as exc:
+        raise fail(exc.detail) from None
+    typer.echo(benchmark.main_report(report, as_json))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import re
 import threading
 import time as clock
 import uuid
@@ -21,7 +22,15 @@ from stanceline.config import Settings
 from stanceline.dates import parse_date, parse_edtf
 from stanceline.domain.append import Appended
 from stanceline.domain.chain import ChainReport
-from stanceline.domain.events import EVENT_BATCH_IN, EventIn, PreparedEvent, RecordedEvent, prepare
+from stanceline.domain.events import (
+    EVENT_BATCH_IN,
+    EventIn,
+    PreparedEvent,
+    RecordedEvent,
+    format_timestamp,
+    prepare,
+)
+from stanceline.domain.projections import Stance, claim_dict
 from stanceline.errors import InvalidDate, InvalidInput, LimitExceeded, NotFound, StancelineError
 from stanceline.store import EventFilter, EventStore, open_store
 
@@ -163,6 +172,94 @@ class Service:
         """Walk the hash chain."""
         return self.store.verify()
 
+    # -- stances ------------------------------------------------------------------------
+    def actor_id(self, name: str) -> str:
+        """An actor id from an id or any alias ("Kir Starmer" -> `keir-starmer`)."""
+        if _IDENT.match(name):
+            return name
+        found = self.store.resolve(name)
+        if not found:
+            raise NotFound(f"no actor is called {name!r}")
+        if len(found) > 1:
+            raise InvalidInput(f"{name!r} is ambiguous: it may be {', '.join(found)}",
+                               [{"path": "actor", "message": "ambiguous name"}])
+        return found[0]
+
+    def _when(self, as_of: str | None, known_at: str | None) -> tuple[date, datetime]:
+        day = today() if as_of is None else self.as_of(as_of)
+        moment = datetime.now(UTC) if known_at is None else self.known_at(known_at)
+        return day, moment
+
+    def stance(self, actor: str, topic: str, as_of: str | None = None,
+               known_at: str | None = None) -> dict[str, Any]:
+        """One actor's stance on one topic, as `/api/stances` answers it."""
+        return self.stances(actor=actor, topic=topic, as_of=as_of, known_at=known_at)
+
+    def stances(self, *, actor: str | None = None, topic: str | None = None,
+                as_of: str | None = None, known_at: str | None = None) -> dict[str, Any]:
+        """Stances as of a date, known at a time: one pair, an actor's, a topic's, or all."""
+        day, moment = self._when(as_of, known_at)
+        actor_id = None if actor is None else self.actor_id(actor)
+        if actor_id is not None and topic is not None:
+            pairs = [(actor_id, topic)]
+        else:
+            pairs = self.store.stance_pairs(actor_id, topic)
+        answers = [self.store.stance(a, t, day, moment).as_dict() for a, t in pairs]
+        return {"as_of": day.isoformat(), "known_at": format_timestamp(moment),
+                "stances": answers}
+
+    def history(self, actor: str, topic: str, known_at: str | None = None) -> dict[str, Any]:
+        """Each change of an actor's stance on a topic, with its evidence."""
+        _, moment = self._when(None, known_at)
+        actor_id = self.actor_id(actor)
+        changes = self.store.history(actor_id, topic, moment)
+        return {"actor": actor_id, "topic": topic, "known_at": format_timestamp(moment),
+                "changes": [c.as_dict() for c in changes]}
+
+    def changes(self, start: str, end: str | None = None, topic: str | None = None,
+                known_at: str | None = None) -> dict[str, Any]:
+        """Who moved between two dates: the stance before and after, and why."""
+        first = self.as_of(start, "from")
+        last, moment = self._when(end, known_at)
+        if first > last:
+            raise InvalidInput(f"`from` ({first}) is after `to` ({last})",
+                               [{"path": "from", "message": "must not be after `to`"}])
+        moved = []
+        for actor, subject in self.store.changed_pairs(first, last, topic, moment):
+            before = self.store.stance(actor, subject, first, moment)
+            after = self.store.stance(actor, subject, last, moment)
+            if (before.stance, before.conditions, before.possible) != (
+                    after.stance, after.conditions, after.possible):
+                moved.append({"actor": actor, "topic": subject,
+                              "before": _brief(before), "after": _brief(after),
+                              "evidence": after.evidence})
+        return {"from": first.isoformat(), "to": last.isoformat(),
+                "known_at": format_timestamp(moment), "changes": moved}
+
+    def claims(self, subject: str | None = None, as_of: str | None = None,
+               known_at: str | None = None) -> dict[str, Any]:
+        """Numbers claimed (e.g. `force-size`), by whom and when, up to a date."""
+        day, moment = self._when(as_of, known_at)
+        found = self.store.claims(subject, day, moment)
+        return {"subject": subject, "as_of": day.isoformat(),
+                "known_at": format_timestamp(moment), "claims": [claim_dict(e) for e in found]}
+
+    def actors(self, q: str | None = None) -> dict[str, Any]:
+        """The actor directory, optionally matched by name or alias."""
+        return {"actors": self.store.actors(q)}
+
+    def actor(self, actor: str) -> dict[str, Any]:
+        """One actor, with its stances as of today."""
+        actor_id = self.actor_id(actor)
+        found = self.store.actor(actor_id)
+        if found is None:
+            raise NotFound(f"no actor {actor_id!r} is registered")
+        return {**found, "stances": self.stances(actor=actor_id)["stances"]}
+
+    def topics(self) -> dict[str, Any]:
+        """Every topic."""
+        return {"topics": self.store.topics()}
+
     # -- dates --------------------------------------------------------------------------
     def as_of(self, text: str, name: str = "as_of", *, first_day: bool = False) -> date:
         """A date from ISO or natural language; a period means its last (or first) day."""
@@ -186,6 +283,14 @@ class Service:
                     else moment.astimezone(UTC)
         day = self.as_of(stripped, "known_at")
         return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+_IDENT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _brief(stance: Stance) -> dict[str, Any]:
+    return {"stance": stance.stance, "since": stance.since, "certain": stance.certain,
+            "possible": stance.possible, "conditions": stance.conditions}
 
 
 def today() -> date:

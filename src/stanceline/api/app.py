@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from stanceline.api import errors
 from stanceline.api.events import router as events_router
 from stanceline.api.limits import BodyLimit
+from stanceline.api.stances import router as stances_router
 from stanceline.config import Settings
 from stanceline.errors import StancelineError
 from stanceline.service import Service
@@ -41,6 +42,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         app.state.service = service
     errors.install(app)
     app.include_router(events_router)
+    app.include_router(stances_router)
 
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> dict[str, str]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from stanceline.domain.append import Appended
 from stanceline.domain.chain import ChainReport
 from stanceline.domain.events import PreparedEvent, RecordedEvent
+from stanceline.domain.projections import Change, Stance
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,4 +58,52 @@ class EventStore(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+    def stance(self, actor: str, topic: str, as_of: date,
+               known_at: datetime | None = None) -> Stance:
+        """An actor's stance on a topic as of a date, known at a time (DESIGN §4)."""
+        ...
+
+    def stance_pairs(self, actor: str | None = None,
+                     topic: str | None = None) -> list[tuple[str, str]]:
+        """Every (actor, topic) with a stance event, sorted."""
+        ...
+
+    def history(self, actor: str, topic: str, known_at: datetime | None = None) -> list[Change]:
+        """Each change of stance of an actor on a topic."""
+        ...
+
+    def changed_pairs(self, start: date, end: date, topic: str | None = None,
+                      known_at: datetime | None = None) -> list[tuple[str, str]]:
+        """A superset of the pairs whose stance differs between two dates."""
+        ...
+
+    def claims(self, subject: str | None, as_of: date | None,
+               known_at: datetime | None = None) -> list[RecordedEvent]:
+        """Claims about a subject (or all) dated on or before a date, in date order."""
+        ...
+
+    def actors(self, q: str | None = None) -> list[dict[str, Any]]:
+        """The actor directory, filtered by a name or alias."""
+        ...
+
+    def actor(self, actor: str) -> dict[str, Any] | None:
+        """One registered actor."""
+        ...
+
+    def resolve(self, name: str) -> list[str]:
+        """The actor ids a name or alias stands for."""
+        ...
+
+    def topics(self) -> list[dict[str, Any]]:
+        """Every defined topic."""
+        ...
+
+    def count(self, flt: EventFilter) -> int:
+        """How many events match a filter (its `after` and `limit` ignored)."""
+        ...
+
+    def buckets(self, flt: EventFilter) -> list[tuple[str, str, str, int]]:
+        """Matching events counted by (lane actor, month of occurred_start, stance or type)."""
         ...

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
 
+from stanceline.domain import projections
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainReport, verify_chain
 from stanceline.domain.events import PreparedEvent, RecordedEvent, referenced_actors, utc_now
+from stanceline.domain.names import fold
+from stanceline.domain.projections import Change, Stance
 from stanceline.errors import InvalidInput
 from stanceline.store.base import EventFilter
 
@@ -70,6 +75,69 @@ class InMemoryStore:
     def verify(self) -> ChainReport:
         """Walk the chain."""
         return verify_chain(self._events)
+
+    # -- projections: the pure folds, straight over the list -----------------------------
+    def stance(self, actor: str, topic: str, as_of: date,
+               known_at: datetime | None = None) -> Stance:
+        """The fold of DESIGN §4."""
+        return projections.stance_as_of(self._events, actor, topic, as_of, known_at)
+
+    def stance_pairs(self, actor: str | None = None,
+                     topic: str | None = None) -> list[tuple[str, str]]:
+        """Every (actor, topic) with a stance event."""
+        return projections.stance_pairs(self._events, actor, topic)
+
+    def history(self, actor: str, topic: str, known_at: datetime | None = None) -> list[Change]:
+        """Each change of stance."""
+        return projections.history(self._events, actor, topic, known_at)
+
+    def changed_pairs(self, start: date, end: date, topic: str | None = None,
+                      known_at: datetime | None = None) -> list[tuple[str, str]]:
+        """Every pair: the caller compares their stances at both dates."""
+        return projections.stance_pairs(self._events, None, topic)
+
+    def claims(self, subject: str | None, as_of: date | None,
+               known_at: datetime | None = None) -> list[RecordedEvent]:
+        """Claims in date order."""
+        return projections.claims(self._events, subject, as_of, known_at)
+
+    def actors(self, q: str | None = None) -> list[dict[str, Any]]:
+        """The actor directory."""
+        found = projections.actor_directory(self._events)
+        if q:
+            needle = fold(q)
+            found = [a for a in found if any(needle in fold(n) for n in
+                                             (a["actor"], a["name"], *a["aliases"]))]
+        return sorted(found, key=lambda a: (a["kind"], a["name"]))
+
+    def actor(self, actor: str) -> dict[str, Any] | None:
+        """One registered actor."""
+        return next((a for a in projections.actor_directory(self._events)
+                     if a["actor"] == actor), None)
+
+    def resolve(self, name: str) -> list[str]:
+        """The actor ids a name or alias stands for."""
+        needle = fold(name)
+        return sorted(a["actor"] for a in projections.actor_directory(self._events)
+                      if needle in {fold(n) for n in (a["actor"], a["name"], *a["aliases"])})
+
+    def topics(self) -> list[dict[str, Any]]:
+        """Every defined topic."""
+        return projections.topic_directory(self._events)
+
+    def count(self, flt: EventFilter) -> int:
+        """How many events match."""
+        return sum(1 for e in self._events if matches(e, flt))
+
+    def buckets(self, flt: EventFilter) -> list[tuple[str, str, str, int]]:
+        """Matching dated events counted by (actor, month, stance or type)."""
+        counts: dict[tuple[str, str, str], int] = {}
+        for event in self._events:
+            if matches(event, flt) and event.occurred_start is not None:
+                key = (event.actor or "", event.occurred_start.strftime("%Y-%m"),
+                       str(event.data.get("stance") or event.type))
+                counts[key] = counts.get(key, 0) + 1
+        return sorted((*k, n) for k, n in counts.items())
 
     def close(self) -> None:
         """Nothing to release."""

@@ -134,7 +134,15 @@ claims = sa.Table(
 )
 sa.Index("ix_claims_subject", claims.c.subject, claims.c.occurred_start, claims.c.position)
 
-PROJECTION_TABLES = (event_refs, voids, actors, actor_aliases, topics, claims)
+# Every (actor, topic) with a stance event: the rows of the stance matrix.
+stance_pairs = sa.Table(
+    "stance_pairs",
+    metadata,
+    sa.Column("topic", sa.String(80), primary_key=True),
+    sa.Column("actor", sa.String(80), primary_key=True),
+)
+
+PROJECTION_TABLES = (event_refs, voids, actors, actor_aliases, topics, claims, stance_pairs)
 
 # The database itself refuses to change or remove a row of the log.
 SQLITE_GUARDS = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +21,14 @@ from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainReport, verify_chain
 from stanceline.domain.events import PreparedEvent, RecordedEvent, event_actors, utc_now
 from stanceline.domain.names import fold
+from stanceline.domain.projections import (
+    LONGEST_SPAN,
+    STANCE,
+    Change,
+    Stance,
+    changes_of,
+    decide,
+)
 from stanceline.domain.upcast import upcast
 from stanceline.errors import InvalidInput
 from stanceline.store.base import EventFilter
@@ -30,6 +38,7 @@ from stanceline.store.schema import (
     claims,
     event_refs,
     events,
+    stance_pairs,
     topics,
     voids,
 )
@@ -135,6 +144,28 @@ def _event_rows(new: Sequence[RecordedEvent], dialect: str) -> list[tuple[Any, .
              e.disputed, e.note, e.hash, e.prev_hash) for e in new]
 
 
+_FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _actor_dict(row: sa.RowMapping) -> dict[str, Any]:
+    return {"actor": row["actor"], "name": row["name"], "kind": row["kind"],
+            "aliases": json.loads(row["aliases"]), "represents": row["represents"],
+            "members": json.loads(row["members"])}
+
+
+def _stance_sql() -> sa.TextualSelect:
+    columns = ", ".join(f"e.{c.name}" for c in EVENT_COLUMNS)
+    outer = ", ".join(c.name for c in EVENT_COLUMNS)
+    counting = ("e.type = 'stance.declared' AND e.actor = :actor AND e.topic = :topic "
+                "AND e.occurred_start <= :v AND e.recorded_at <= :k AND NOT EXISTS "
+                "(SELECT 1 FROM voids x WHERE x.target = e.id AND x.void_at <= :k)")
+    sql = (f"SELECT {outer} FROM (SELECT {columns} FROM events e WHERE {counting} "
+           "AND e.occurred_end <= :v ORDER BY e.occurred_start DESC, e.position DESC LIMIT 1) d "
+           f"UNION ALL SELECT {columns} FROM events e WHERE {counting} "
+           "AND e.occurred_start > :window AND e.occurred_end > :v")
+    return sa.text(sql).columns(*EVENT_COLUMNS)
+
+
 class SqlEventStore:
     """The event log and its projections in one SQL database (SQLite or PostgreSQL)."""
 
@@ -144,6 +175,7 @@ class SqlEventStore:
         self.dialect = self.engine.dialect.name
         self._writer = self.engine.execution_options(stanceline_write=True)
         self._insert = _insert_sql(self.engine.dialect.paramstyle)
+        self._stance_sql = _stance_sql()
         if migrate:
             self.migrate()
 
@@ -252,7 +284,10 @@ class SqlEventStore:
         refs: list[dict[str, Any]] = []
         void_rows: list[dict[str, Any]] = []
         claim_rows: list[dict[str, Any]] = []
+        pairs: set[tuple[str, str]] = set()
         for event in new:
+            if event.type == "stance.declared":
+                pairs.add((str(event.topic), str(event.actor)))
             for actor in event_actors(event):
                 refs.append({"actor": actor, "position": event.position})
             target = _target(event)
@@ -273,6 +308,9 @@ class SqlEventStore:
         if void_rows:
             # The first void of a target decides from when it stops counting.
             conn.execute(self._insert_ignore(voids), void_rows)
+        if pairs:
+            conn.execute(self._insert_ignore(stance_pairs),
+                         [{"topic": t, "actor": a} for t, a in sorted(pairs)])
 
     def _insert_ignore(self, table: sa.Table) -> Any:
         if self.dialect == "postgresql":
@@ -298,10 +336,13 @@ class SqlEventStore:
 
     def _define_topic(self, conn: Connection, event: RecordedEvent) -> None:
         data = event.data
+        # A redefinition keeps the topic's place: topics list in order of first definition.
+        first = conn.execute(sa.select(topics.c.position)
+                             .where(topics.c.topic == data["topic"])).scalar()
         conn.execute(topics.delete().where(topics.c.topic == data["topic"]))
         conn.execute(topics.insert().values(topic=data["topic"], title=data["title"],
                                             description=data["description"],
-                                            position=event.position))
+                                            position=first or event.position))
 
     # -- reads --------------------------------------------------------------------------
     def get(self, event_id: str) -> RecordedEvent | None:
@@ -312,7 +353,35 @@ class SqlEventStore:
 
     def read(self, flt: EventFilter) -> list[RecordedEvent]:
         """Events matching `flt` in position order, at most `flt.limit` of them."""
-        query = sa.select(*EVENT_COLUMNS).where(events.c.position > flt.after)
+        query = self._filtered(sa.select(*EVENT_COLUMNS), flt)
+        query = query.order_by(events.c.position).limit(flt.limit)
+        with self._read() as conn:
+            return [row_to_event(r) for r in conn.execute(query)]
+
+    def count(self, flt: EventFilter) -> int:
+        """How many events match a filter."""
+        query = self._filtered(sa.select(sa.func.count()).select_from(events),
+                               EventFilter(**{**_fields(flt), "after": 0}))
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def buckets(self, flt: EventFilter) -> list[tuple[str, str, str, int]]:
+        """Matching dated events counted by (actor, month, stance or type), in the database."""
+        if self.dialect == "sqlite":
+            month = sa.func.substr(sa.cast(events.c.occurred_start, sa.String), 1, 7)
+            stance = sa.func.json_extract(events.c.data, "$.stance")
+        else:
+            month = sa.func.to_char(events.c.occurred_start, "YYYY-MM")
+            stance = sa.cast(events.c.data, sa.JSON)["stance"].as_string()
+        kind = sa.func.coalesce(stance, events.c.type)
+        lane = sa.func.coalesce(events.c.actor, "")
+        query = self._filtered(sa.select(lane, month, kind, sa.func.count()), flt).where(
+            events.c.occurred_start.is_not(None)).group_by(lane, month, kind)
+        with self._read() as conn:
+            return sorted((str(a), str(m), str(k), int(n)) for a, m, k, n in conn.execute(query))
+
+    def _filtered(self, query: sa.Select[Any], flt: EventFilter) -> sa.Select[Any]:
+        query = query.where(events.c.position > flt.after)
         if flt.actor is not None:
             named = sa.select(event_refs.c.position).where(event_refs.c.actor == flt.actor)
             as_stance = sa.and_(events.c.type == "stance.declared", events.c.actor == flt.actor)
@@ -326,10 +395,8 @@ class SqlEventStore:
         if flt.occurred_to is not None:
             query = query.where(events.c.occurred_start <= flt.occurred_to)
         if flt.known_at is not None:
-            query = query.where(events.c.recorded_at <= flt.known_at)
-        query = query.order_by(events.c.position).limit(flt.limit)
-        with self._read() as conn:
-            return [row_to_event(r) for r in conn.execute(query)]
+            query = query.where(events.c.recorded_at <= self._moment(flt.known_at))
+        return query
 
     def iter_all(self, after: int = 0) -> Iterator[RecordedEvent]:
         """Every event after `after` as stored, fetched in pages so memory stays flat."""
@@ -350,9 +417,128 @@ class SqlEventStore:
         with self._read() as conn:
             return self._head(conn)[0]
 
+    # -- projections --------------------------------------------------------------------
+    def _day(self, day: date) -> Any:
+        # SQLite keeps dates as ISO text; binding text avoids the driver's deprecated adapters.
+        return day.isoformat() if self.dialect == "sqlite" else day
+
+    def _moment(self, moment: datetime | None) -> datetime:
+        """A bound for `recorded_at` in Core expressions (whose types format it per engine)."""
+        return (moment or _FAR_FUTURE).astimezone(UTC)
+
+    def _moment_text(self, moment: datetime | None) -> Any:
+        """The same bound for raw SQL: SQLite compares the text SQLAlchemy stores."""
+        if self.dialect == "sqlite":
+            return self._moment(moment).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return self._moment(moment)
+
+    def stance(self, actor: str, topic: str, as_of: date,
+               known_at: datetime | None = None) -> Stance:
+        """One indexed probe for the deciding stance, one short range for those in progress."""
+        params = {"actor": actor, "topic": topic, "v": self._day(as_of),
+                  "window": self._day(as_of - LONGEST_SPAN), "k": self._moment_text(known_at)}
+        with self._read() as conn:
+            rows = conn.execute(self._stance_sql, params).all()
+        decider: RecordedEvent | None = None
+        maybes: list[RecordedEvent] = []
+        for row in rows:
+            event = row_to_event(row)
+            if event.occurred_end is not None and event.occurred_end <= as_of:
+                decider = event
+            else:
+                maybes.append(event)
+        return decide(actor, topic, as_of, decider, maybes)
+
+    def stance_pairs(self, actor: str | None = None,
+                     topic: str | None = None) -> list[tuple[str, str]]:
+        """Every (actor, topic) with a stance event."""
+        query = sa.select(stance_pairs.c.actor, stance_pairs.c.topic)
+        if actor is not None:
+            query = query.where(stance_pairs.c.actor == actor)
+        if topic is not None:
+            query = query.where(stance_pairs.c.topic == topic)
+        with self._read() as conn:
+            return sorted((a, t) for a, t in conn.execute(query))
+
+    def history(self, actor: str, topic: str, known_at: datetime | None = None) -> list[Change]:
+        """Each change of stance of `actor` on `topic`, known at `known_at`."""
+        query = (self._counting(known_at)
+                 .where(events.c.type == STANCE, events.c.actor == actor,
+                        events.c.topic == topic)
+                 .order_by(events.c.occurred_start, events.c.position))
+        with self._read() as conn:
+            return changes_of([row_to_event(r) for r in conn.execute(query)])
+
+    def changed_pairs(self, start: date, end: date, topic: str | None = None,
+                      known_at: datetime | None = None) -> list[tuple[str, str]]:
+        """The pairs whose stance may differ between two dates: those with a stance event
+        that does not count with certainty at `start` but may at `end`."""
+        query = (sa.select(events.c.actor, events.c.topic).distinct()
+                 .where(events.c.type == STANCE, events.c.occurred_start <= end,
+                        events.c.occurred_end > start,
+                        events.c.recorded_at <= self._moment(known_at)))
+        if topic is not None:
+            query = query.where(events.c.topic == topic)
+        with self._read() as conn:
+            return sorted((a, t) for a, t in conn.execute(query))
+
+    def claims(self, subject: str | None, as_of: date | None,
+               known_at: datetime | None = None) -> list[RecordedEvent]:
+        """Claims about `subject` (or all) dated on or before `as_of`, in date order."""
+        query = self._counting(known_at).join(claims, claims.c.position == events.c.position)
+        if subject is not None:
+            query = query.where(claims.c.subject == subject)
+        if as_of is not None:
+            query = query.where(claims.c.occurred_start <= as_of)
+        query = query.order_by(claims.c.occurred_start, events.c.position)
+        with self._read() as conn:
+            return [row_to_event(r) for r in conn.execute(query)]
+
+    def _counting(self, known_at: datetime | None) -> sa.Select[Any]:
+        """Events known at `known_at` and not retracted or superseded by then."""
+        moment = self._moment(known_at)
+        voided = sa.select(voids.c.target).where(voids.c.target == events.c.id,
+                                                 voids.c.void_at <= moment)
+        return sa.select(*EVENT_COLUMNS).where(events.c.recorded_at <= moment,
+                                               ~sa.exists(voided))
+
+    def actors(self, q: str | None = None) -> list[dict[str, Any]]:
+        """The actor directory; `q` matches names and aliases, ignoring case and accents."""
+        query = sa.select(actors)
+        if q:
+            needle = f"%{fold(q)}%"
+            matching = sa.select(actor_aliases.c.actor).where(actor_aliases.c.alias.like(needle))
+            query = query.where(actors.c.actor.in_(matching))
+        with self._read() as conn:
+            rows = conn.execute(query.order_by(actors.c.kind, actors.c.name)).mappings().all()
+        return [_actor_dict(r) for r in rows]
+
+    def actor(self, actor: str) -> dict[str, Any] | None:
+        """One registered actor."""
+        with self._read() as conn:
+            row = conn.execute(sa.select(actors).where(actors.c.actor == actor)).mappings().first()
+        return None if row is None else _actor_dict(row)
+
+    def resolve(self, name: str) -> list[str]:
+        """The actor ids a name or alias stands for (exact after folding)."""
+        with self._read() as conn:
+            return sorted(r[0] for r in conn.execute(
+                sa.select(actor_aliases.c.actor).where(actor_aliases.c.alias == fold(name))))
+
+    def topics(self) -> list[dict[str, Any]]:
+        """Every defined topic."""
+        with self._read() as conn:
+            rows = conn.execute(sa.select(topics.c.topic, topics.c.title, topics.c.description)
+                                .order_by(topics.c.position)).mappings().all()
+        return [dict(r) for r in rows]
+
     def verify(self) -> ChainReport:
         """Walk the whole chain from position 1."""
         return verify_chain(self.iter_all())
+
+
+def _fields(flt: EventFilter) -> dict[str, Any]:
+    return {f: getattr(flt, f) for f in EventFilter.__dataclass_fields__}
 
 
 def _target(event: RecordedEvent) -> str | None:

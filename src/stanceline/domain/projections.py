@@ -1,0 +1,223 @@
+"""Projections as plain functions of the events: the reference every store must agree with.
+
+As-of semantics (DESIGN §4), for an answer "as of V, known at K":
+- only events recorded at or before K count, less those retracted or superseded by an event
+  recorded at or before K (so "what we knew then" stays answerable);
+- an event whose date span ends on or before V counts; the deciding stance is the latest of
+  those by (occurred_start, position);
+- one whose span starts on or before V but ends after it *may* count: the answer is then
+  `certain: false` and `possible` lists the stances it may already be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from stanceline.domain.events import RecordedEvent
+from stanceline.domain.payloads import UNKNOWN
+
+STANCE = "stance.declared"
+CLAIM = "claim.made"
+# The longest span an `occurred` can have (a leap year): only a stance dated within this
+# window before V can still be in progress at V.
+LONGEST_SPAN = timedelta(days=366)
+
+
+@dataclass(slots=True)
+class Stance:
+    """An actor's stance on a topic as of a date, known at a time, with its evidence."""
+
+    actor: str
+    topic: str
+    stance: str
+    since: str | None
+    certain: bool
+    possible: list[str]
+    conditions: list[str]
+    evidence: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form of `/api/stances`."""
+        return {"actor": self.actor, "topic": self.topic, "stance": self.stance,
+                "since": self.since, "certain": self.certain, "possible": self.possible,
+                "conditions": self.conditions, "evidence": self.evidence}
+
+
+@dataclass(slots=True)
+class Change:
+    """One change of stance in an actor's history on a topic."""
+
+    since: str | None
+    stance: str
+    certain: bool
+    conditions: list[str]
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form of `/api/history`."""
+        return {"since": self.since, "stance": self.stance, "certain": self.certain,
+                "conditions": self.conditions, "evidence": self.evidence}
+
+
+def evidence(event: RecordedEvent, counts: str = "certain") -> dict[str, Any]:
+    """Why we think so: the event, its date as written and as resolved, its quote and source."""
+    source = event.source or {}
+    data = event.data
+    return {
+        "id": event.id, "position": event.position, "type": event.type,
+        "stance": data.get("stance"), "occurred": event.occurred,
+        "occurred_text": event.occurred_text, "relative_to": event.relative_to,
+        "speaker": data.get("speaker"), "summary": data.get("summary"),
+        "quote": source.get("quote"), "document": source.get("document"),
+        "disputed": event.disputed, "note": event.note, "counts": counts,
+    }
+
+
+def voided_at(events: Iterable[RecordedEvent]) -> dict[str, datetime]:
+    """When each retracted or superseded event stopped counting (its first void's recording)."""
+    voids: dict[str, datetime] = {}
+    for event in events:
+        target = event.data.get("target") if event.type == "event.retracted" else event.supersedes
+        if target is not None and target not in voids:
+            voids[str(target)] = event.recorded_at
+    return voids
+
+
+def counts_at(event: RecordedEvent, known_at: datetime | None,
+              voids: dict[str, datetime]) -> bool:
+    """Whether an event is part of what was known at `known_at` (None: now)."""
+    if known_at is not None and event.recorded_at > known_at:
+        return False
+    void = voids.get(event.id)
+    return void is None or (known_at is not None and void > known_at)
+
+
+def decide(actor: str, topic: str, as_of: date, decider: RecordedEvent | None,
+           maybes: Sequence[RecordedEvent]) -> Stance:
+    """The answer from the deciding event and the events that may already count at V."""
+    stance = UNKNOWN if decider is None else str(decider.data["stance"])
+    possible: list[str] = []
+    for event in sorted(maybes, key=lambda e: (e.occurred_start or as_of, e.position)):
+        value = str(event.data["stance"])
+        if value != stance and value not in possible:
+            possible.append(value)
+    found = [] if decider is None else [evidence(decider)]
+    found += [evidence(e, "possible") for e in maybes if str(e.data["stance"]) in possible]
+    return Stance(actor, topic, stance, None if decider is None else decider.occurred,
+                  certain=not possible, possible=possible,
+                  conditions=[] if decider is None else list(decider.data.get("conditions", [])),
+                  evidence=found)
+
+
+def stance_as_of(events: Iterable[RecordedEvent], actor: str, topic: str, as_of: date,
+                 known_at: datetime | None = None) -> Stance:
+    """The pure fold: an actor's stance on a topic as of `as_of`, known at `known_at`."""
+    log = list(events)
+    voids = voided_at(e for e in log if known_at is None or e.recorded_at <= known_at)
+    decider: RecordedEvent | None = None
+    maybes: list[RecordedEvent] = []
+    for event in log:
+        if (event.type != STANCE or event.actor != actor or event.topic != topic
+                or event.occurred_start is None or event.occurred_end is None
+                or event.occurred_start > as_of or not counts_at(event, known_at, voids)):
+            continue
+        if event.occurred_end > as_of:
+            maybes.append(event)
+        elif decider is None or (event.occurred_start, event.position) > (
+                decider.occurred_start or as_of, decider.position):
+            decider = event
+    return decide(actor, topic, as_of, decider, maybes)
+
+
+def history(events: Iterable[RecordedEvent], actor: str, topic: str,
+            known_at: datetime | None = None) -> list[Change]:
+    """Each change of stance, in date order; a change is uncertain if its date span overlaps
+    the previous change's (their order is then not known)."""
+    log = list(events)
+    voids = voided_at(e for e in log if known_at is None or e.recorded_at <= known_at)
+    stances = sorted((e for e in log if e.type == STANCE and e.actor == actor
+                      and e.topic == topic and e.occurred_start is not None
+                      and counts_at(e, known_at, voids)),
+                     key=lambda e: (e.occurred_start, e.position))
+    return changes_of(stances)
+
+
+def changes_of(stances: Sequence[RecordedEvent]) -> list[Change]:
+    """Collapse stance events (in date order) into the changes they make."""
+    changes: list[Change] = []
+    previous: RecordedEvent | None = None
+    for event in stances:
+        value = str(event.data["stance"])
+        conditions = list(event.data.get("conditions", []))
+        if changes and changes[-1].stance == value and changes[-1].conditions == conditions:
+            changes[-1].evidence.append(evidence(event))
+            previous = event
+            continue
+        overlaps = (previous is not None and previous.occurred_end is not None
+                    and event.occurred_start is not None
+                    and event.occurred_start <= previous.occurred_end)
+        changes.append(Change(event.occurred, value, not overlaps, conditions,
+                              [evidence(event)]))
+        previous = event
+    return changes
+
+
+def stance_pairs(events: Iterable[RecordedEvent], actor: str | None = None,
+                 topic: str | None = None) -> list[tuple[str, str]]:
+    """Every (actor, topic) with a stance event in the log, sorted."""
+    return sorted({(str(e.actor), str(e.topic)) for e in events
+                   if e.type == STANCE and (actor is None or e.actor == actor)
+                   and (topic is None or e.topic == topic)})
+
+
+def claims(events: Iterable[RecordedEvent], subject: str | None, as_of: date | None,
+           known_at: datetime | None = None) -> list[RecordedEvent]:
+    """Claims (about `subject`, or all) dated on or before `as_of`, in date order."""
+    log = list(events)
+    voids = voided_at(e for e in log if known_at is None or e.recorded_at <= known_at)
+    found = [e for e in log if e.type == CLAIM
+             and (subject is None or e.data.get("subject") == subject)
+             and (as_of is None or (e.occurred_start is not None and e.occurred_start <= as_of))
+             and counts_at(e, known_at, voids)]
+    return sorted(found, key=lambda e: (e.occurred_start or date.min, e.position))
+
+
+def claim_dict(event: RecordedEvent) -> dict[str, Any]:
+    """The JSON form of one claim in `/api/claims`."""
+    data, source = event.data, event.source or {}
+    return {"id": event.id, "actor": data.get("actor"), "speaker": data.get("speaker"),
+            "subject": data.get("subject"), "value": data.get("value"), "low": data.get("low"),
+            "high": data.get("high"), "unit": data.get("unit"),
+            "qualifier": data.get("qualifier"), "occurred": event.occurred,
+            "occurred_text": event.occurred_text, "summary": data.get("summary"),
+            "quote": source.get("quote"), "document": source.get("document"),
+            "disputed": event.disputed, "note": event.note}
+
+
+def actor_directory(events: Iterable[RecordedEvent]) -> list[dict[str, Any]]:
+    """Registered actors, the latest registration of each winning."""
+    found: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if event.type == "actor.registered":
+            data = event.data
+            found[data["actor"]] = {"actor": data["actor"], "name": data["name"],
+                                    "kind": data["kind"], "aliases": list(data["aliases"]),
+                                    "represents": data["represents"],
+                                    "members": list(data["members"])}
+    return list(found.values())
+
+
+def topic_directory(events: Iterable[RecordedEvent]) -> list[dict[str, Any]]:
+    """Defined topics, in the order they were first defined."""
+    found: dict[str, dict[str, Any]] = {}
+    first: dict[str, int] = {}
+    for event in events:
+        if event.type == "topic.defined":
+            data = event.data
+            first.setdefault(data["topic"], event.position)
+            found[data["topic"]] = {"topic": data["topic"], "title": data["title"],
+                                    "description": data["description"]}
+    return [found[t] for t in sorted(found, key=lambda t: first[t])]
