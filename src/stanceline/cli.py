@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -154,6 +155,89 @@ def verify(database: DatabaseOpt = None) -> None:
         typer.echo(f"ok: {report.events} events, head {report.head}")
         return
     raise fail(f"chain broken at position {report.broken_at}: {report.detail}")
+
+
+def _stance_line(stance: dict[str, Any]) -> str:
+    value = stance["stance"] if stance["certain"] else (
+        f"{stance['stance']} (not certain: may already be {', '.join(stance['possible'])})")
+    since = f" since {stance['since']}" if stance["since"] else ""
+    conditions = f" if {'; '.join(stance['conditions'])}" if stance["conditions"] else ""
+    return f"{stance['actor']} on {stance['topic']}: {value}{since}{conditions}"
+
+
+def _evidence_lines(evidence: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for item in evidence:
+        written = f" ({item['occurred_text']!r})" if item.get("occurred_text") else ""
+        flag = " [disputed]" if item.get("disputed") else ""
+        lines.append(f"  {item['counts']}: {item['occurred']}{written} {item['document']}: "
+                     f"\u201c{item['quote']}\u201d{flag}")
+    return lines
+
+
+@app.command()
+def stance(
+    actor: Annotated[str, typer.Argument(help="an actor id or any of its names")],
+    topic: Annotated[str, typer.Argument(help="a topic id, e.g. troops-in-ukraine")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date or text")] = None,
+    known_at: Annotated[str | None, typer.Option("--known-at", help="timestamp, date, text")
+                        ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """An actor's stance on a topic as of a date, with the evidence."""
+    answer = run(database, lambda s: s.stance(actor, topic, as_of, known_at))
+    if as_json:
+        typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"as of {answer['as_of']} (known at {answer['known_at']})")
+    for item in answer["stances"]:
+        typer.echo(_stance_line(item))
+        for line in _evidence_lines(item["evidence"]):
+            typer.echo(line)
+
+
+@app.command()
+def history(
+    actor: Annotated[str, typer.Argument(help="an actor id or any of its names")],
+    topic: Annotated[str, typer.Argument(help="a topic id")],
+    known_at: Annotated[str | None, typer.Option("--known-at")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Each change of an actor's stance on a topic."""
+    answer = run(database, lambda s: s.history(actor, topic, known_at))
+    if as_json:
+        typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+        return
+    if not answer["changes"]:
+        typer.echo(f"{answer['actor']} has declared no stance on {answer['topic']}")
+    for change in answer["changes"]:
+        mark = "" if change["certain"] else " (order uncertain)"
+        typer.echo(f"{change['since']}: {change['stance']}{mark}")
+        for line in _evidence_lines(change["evidence"]):
+            typer.echo(line)
+
+
+@app.command()
+def changes(
+    start: Annotated[str, typer.Option("--from", help="ISO date or text")],
+    end: Annotated[str | None, typer.Option("--to", help="ISO date or text (default today)")
+                   ] = None,
+    topic: Annotated[str | None, typer.Option("--topic")] = None,
+    known_at: Annotated[str | None, typer.Option("--known-at")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Who moved between two dates."""
+    answer = run(database, lambda s: s.changes(start, end, topic, known_at))
+    if as_json:
+        typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"from {answer['from']} to {answer['to']}: {len(answer['changes'])} moved")
+    for move in answer["changes"]:
+        typer.echo(f"{move['actor']} on {move['topic']}: {move['before']['stance']} -> "
+                   f"{move['after']['stance']}")
 
 
 @app.command()

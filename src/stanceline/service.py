@@ -260,6 +260,21 @@ class Service:
         """Every topic."""
         return {"topics": self.store.topics()}
 
+    def timeline(self, *, actor: str | None = None, topic: str | None = None,
+                 type: str | None = None, known_at: str | None = None,
+                 max_events: int = 2_000) -> dict[str, Any]:
+        """What the timeline draws: every matching event when there are at most `max_events`,
+        else counts per (actor, month, stance or type), so a large log stays drawable."""
+        moment = None if known_at is None else self.known_at(known_at)
+        flt = EventFilter(actor=None if actor is None else self.actor_id(actor), topic=topic,
+                          type=type, known_at=moment, limit=max_events)
+        total = self.store.count(flt)
+        if total <= max_events:
+            return {"total": total, "events": self.store.read(flt), "buckets": []}
+        buckets = [{"actor": a, "month": m, "kind": k, "count": n}
+                   for a, m, k, n in self.store.buckets(flt)]
+        return {"total": total, "events": [], "buckets": buckets}
+
     # -- dates --------------------------------------------------------------------------
     def as_of(self, text: str, name: str = "as_of", *, first_day: bool = False) -> date:
         """A date from ISO or natural language; a period means its last (or first) day."""

@@ -116,3 +116,33 @@ def test_large_loads_validate_in_a_second_process(tmp_path: Path, db: str,
     path.write_text("\n".join([line("b1"), line("b2"), line("b3"), json.dumps(broken)]) + "\n")
     failed = runner.invoke(app, ["load", str(path), "-d", db])
     assert failed.exit_code == 1 and f"{path}:4:" in failed.output and "2025-02-31" in failed.output
+
+
+@pytest.fixture
+def seeded_db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'seeded.db'}"
+    root = Path(__file__).resolve().parents[2]
+    assert runner.invoke(app, ["load", str(root / "events"), "-d", url]).exit_code == 0
+    return url
+
+
+def test_stance_history_and_changes_commands(seeded_db: str) -> None:
+    answer = runner.invoke(app, ["stance", "France", "troops-in-ukraine", "--as-of",
+                                 "10 February 2024", "-d", seeded_db])
+    assert answer.exit_code == 0, answer.output
+    assert "as of 2024-02-10" in answer.output
+    assert "fra on troops-in-ukraine: unknown (not certain: may already be supports)" in (
+        answer.output)
+    assert "'last February'" in answer.output
+    as_json = runner.invoke(app, ["stance", "pol", "troops-in-ukraine", "--as-of",
+                                  "2025-02-15", "--json", "-d", seeded_db])
+    assert json.loads(as_json.output)["stances"][0]["stance"] == "opposes"
+    history = runner.invoke(app, ["history", "fra", "troops-in-ukraine", "-d", seeded_db])
+    assert history.exit_code == 0 and history.output.startswith("2024-02: supports")
+    moved = runner.invoke(app, ["changes", "--from", "2025-02-15", "--to", "2026-01-10",
+                                "--topic", "troops-in-ukraine", "-d", seeded_db])
+    assert moved.exit_code == 0 and "fra on troops-in-ukraine: supports -> conditional" in (
+        moved.output)
+    bad = runner.invoke(app, ["stance", "fra", "troops-in-ukraine", "--as-of", "blorp",
+                              "-d", seeded_db])
+    assert bad.exit_code == 1 and bad.output.startswith("error: as_of:")

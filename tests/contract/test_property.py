@@ -1,0 +1,134 @@
+"""For random logs, the SQL answers equal the pure fold, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from stanceline.domain import projections
+from stanceline.domain.events import PreparedEvent
+from stanceline.store.sql import SqlEventStore
+from tests.conftest import event, require_pg, stance
+
+ACTORS = ("fra", "pol")
+TOPICS = ("troops", "air")
+STANCES = ("supports", "opposes", "conditional", "undecided")
+
+
+@st.composite
+def occurred(draw: st.DrawFn) -> str:
+    year = draw(st.integers(2023, 2025))
+    precision = draw(st.sampled_from(["day", "day", "month", "year"]))
+    if precision == "year":
+        return str(year)
+    month = draw(st.integers(1, 12))
+    if precision == "month":
+        return f"{year}-{month:02d}"
+    return f"{year}-{month:02d}-{draw(st.integers(1, 28)):02d}"
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> list[list[PreparedEvent]]:
+    """A log as batches (each its own recording time), with retractions and corrections."""
+    made: list[PreparedEvent] = []
+    log: list[list[PreparedEvent]] = []
+    for _ in range(draw(st.integers(1, 4))):
+        batch: list[PreparedEvent] = []
+        for _ in range(draw(st.integers(1, 6))):
+            kind = draw(st.sampled_from(["stance"] * 6 + ["retract", "supersede", "claim"]))
+            if kind == "retract" and made:
+                target = draw(st.sampled_from(made))
+                batch.append(event("event.retracted",
+                                   data={"target": target.id, "reason": "test"}))
+                continue
+            extra: dict[str, Any] = {}
+            if kind == "supersede" and made:
+                extra["supersedes"] = draw(st.sampled_from(made)).id
+            if kind == "claim":
+                batch.append(event("claim.made", occurred=draw(occurred()), data={
+                    "actor": draw(st.sampled_from(ACTORS)), "subject": "force-size",
+                    "value": draw(st.integers(1, 10)) * 1000}))
+                continue
+            made_now = stance(draw(st.sampled_from(ACTORS)), draw(st.sampled_from(TOPICS)),
+                              draw(st.sampled_from(STANCES)), draw(occurred()), **extra)
+            batch.append(made_now)
+        made.extend(e for e in batch if e.type != "event.retracted")
+        log.append(batch)
+    return log
+
+
+@contextmanager
+def fresh_store(engine: str) -> Iterator[SqlEventStore]:
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            store = SqlEventStore(f"sqlite:///{Path(tmp) / 'p.db'}")
+            try:
+                yield store
+            finally:
+                store.close()
+        return
+    base = require_pg()
+    schema = f"p_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    joiner = "&" if "?" in base else "?"
+    store = SqlEventStore(f"{base}{joiner}options=-csearch_path%3D{schema}")
+    try:
+        yield store
+    finally:
+        store.close()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+DATES = [date(2023, 1, 1), date(2023, 6, 15), date(2024, 2, 10), date(2024, 2, 29),
+         date(2024, 12, 31), date(2025, 3, 1), date(2025, 7, 15), date(2026, 1, 1)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(log=batches())
+def test_sql_answers_equal_the_pure_fold(engine: str, log: list[list[PreparedEvent]]) -> None:
+    with fresh_store(engine) as store:
+        times: list[datetime | None] = [None]
+        for batch in log:
+            appended = store.append(batch)
+            times.append(appended[0].recorded_at)
+        events = list(store.iter_all())
+        for known_at in times:
+            for actor in ACTORS:
+                for topic in TOPICS:
+                    for as_of in DATES:
+                        got = store.stance(actor, topic, as_of, known_at).as_dict()
+                        want = projections.stance_as_of(events, actor, topic, as_of,
+                                                        known_at).as_dict()
+                        assert got == want, (actor, topic, as_of, known_at)
+                    got_history = [c.as_dict() for c in store.history(actor, topic, known_at)]
+                    want_history = [c.as_dict() for c in projections.history(
+                        events, actor, topic, known_at)]
+                    assert got_history == want_history
+            for as_of in DATES:
+                assert [e.id for e in store.claims("force-size", as_of, known_at)] == [
+                    e.id for e in projections.claims(events, "force-size", as_of, known_at)]
+            for start, end in itertools.pairwise(DATES):
+                candidates = set(store.changed_pairs(start, end, None, known_at))
+                for actor, topic in projections.stance_pairs(events):
+                    before = projections.stance_as_of(events, actor, topic, start, known_at)
+                    after = projections.stance_as_of(events, actor, topic, end, known_at)
+                    if before.as_dict() | {"evidence": []} != after.as_dict() | {"evidence": []}:
+                        assert (actor, topic) in candidates, (actor, topic, start, end)
+        assert store.stance_pairs() == projections.stance_pairs(events)
