@@ -100,12 +100,13 @@ def decide(actor: str, topic: str, as_of: date, decider: RecordedEvent | None,
     """The answer from the deciding event and the events that may already count at V."""
     stance = UNKNOWN if decider is None else str(decider.data["stance"])
     possible: list[str] = []
-    for event in sorted(maybes, key=lambda e: (e.occurred_start or as_of, e.position)):
+    in_order = sorted(maybes, key=lambda e: (e.occurred_start or as_of, e.position))
+    for event in in_order:
         value = str(event.data["stance"])
         if value != stance and value not in possible:
             possible.append(value)
     found = [] if decider is None else [evidence(decider)]
-    found += [evidence(e, "possible") for e in maybes if str(e.data["stance"]) in possible]
+    found += [evidence(e, "possible") for e in in_order if str(e.data["stance"]) in possible]
     return Stance(actor, topic, stance, None if decider is None else decider.occurred,
                   certain=not possible, possible=possible,
                   conditions=[] if decider is None else list(decider.data.get("conditions", [])),
