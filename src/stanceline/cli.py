@@ -157,6 +157,44 @@ def verify(database: DatabaseOpt = None) -> None:
     raise fail(f"chain broken at position {report.broken_at}: {report.detail}")
 
 
+@app.command()
+def rebuild(database: DatabaseOpt = None) -> None:
+    """Recompute every projection from the log."""
+    count, seconds = run(database, lambda s: s.rebuild())
+    rate = count / seconds if seconds else 0.0
+    typer.echo(f"rebuilt the projections of {count} events in {seconds:.2f} s "
+               f"({rate:,.0f} events/s)")
+
+
+@app.command("export")
+def export_log(
+    path: Annotated[Path | None, typer.Argument(help="a file to write; stdout if omitted")
+                    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Write the whole log as JSON Lines (positions, times and hashes included)."""
+    if path is None or str(path) == "-":
+        count = run(database, lambda s: s.export(sys.stdout))
+    else:
+        with path.open("w", encoding="utf-8") as out:
+            count = run(database, lambda s: s.export(out))
+    typer.echo(f"exported {count} events", err=True)
+
+
+@app.command("import")
+def import_log(
+    path: Annotated[Path, typer.Argument(help="a file written by `stanceline export`")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Restore an export into an empty store (the chain head comes out the same)."""
+    if not path.is_file():
+        raise fail(f"{path}: no such file")
+    with path.open(encoding="utf-8") as lines:
+        count = run(database, lambda s: s.import_(lines))
+    report = run(database, lambda s: s.verify())
+    typer.echo(f"imported {count} events, head {report.head}")
+
+
 def _stance_line(stance: dict[str, Any]) -> str:
     value = stance["stance"] if stance["certain"] else (
         f"{stance['stance']} (not certain: may already be {', '.join(stance['possible'])})")

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import ValidationError
 
@@ -28,6 +28,7 @@ from stanceline.domain.events import (
     PreparedEvent,
     RecordedEvent,
     format_timestamp,
+    from_envelope,
     prepare,
 )
 from stanceline.domain.projections import Stance, claim_dict
@@ -133,6 +134,27 @@ class Service:
                     progress(len(prepared))
         seconds = clock.perf_counter() - started
         return LoadSummary(len(files), read, appended, read - appended, seconds)
+
+    def rebuild(self) -> tuple[int, float]:
+        """Recompute every projection from the log: (events, seconds)."""
+        started = clock.perf_counter()
+        with paused_gc():
+            count = self.store.rebuild()
+        return count, clock.perf_counter() - started
+
+    def export(self, out: TextIO) -> int:
+        """Write the whole log as JSON Lines, positions, times and hashes included."""
+        count = 0
+        for event in self.store.iter_all():
+            out.write(json.dumps(event.envelope(), ensure_ascii=False, separators=(",", ":")))
+            out.write("\n")
+            count += 1
+        return count
+
+    def import_(self, lines: Iterable[str]) -> int:
+        """Restore an export into an empty store; the chain must verify as it is read."""
+        with paused_gc():
+            return self.store.import_events(_envelopes(lines))
 
     # -- reads --------------------------------------------------------------------------
     def event(self, event_id: str) -> RecordedEvent:
@@ -456,6 +478,16 @@ def parse_events(payload: bytes | str) -> list[EventIn]:
     except ValidationError as exc:
         errors = validation_errors(exc, "events.")
         raise InvalidInput(describe(errors), errors) from None
+
+
+def _envelopes(lines: Iterable[str]) -> Iterator[RecordedEvent]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield from_envelope(json.loads(line))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InvalidInput(f"line {number}: not an exported event ({exc})") from None
 
 
 def _json_line(line: str, number: int) -> Any:

@@ -146,3 +146,19 @@ def test_stance_history_and_changes_commands(seeded_db: str) -> None:
     bad = runner.invoke(app, ["stance", "fra", "troops-in-ukraine", "--as-of", "blorp",
                               "-d", seeded_db])
     assert bad.exit_code == 1 and bad.output.startswith("error: as_of:")
+
+
+def test_export_import_and_rebuild_commands(seeded_db: str, tmp_path: Path) -> None:
+    dump = tmp_path / "log.jsonl"
+    exported = runner.invoke(app, ["export", str(dump), "-d", seeded_db])
+    assert exported.exit_code == 0 and dump.read_text().count("\n") > 100
+    head = runner.invoke(app, ["verify", "-d", seeded_db]).output.split("head ")[1].strip()
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    imported = runner.invoke(app, ["import", str(dump), "-d", copy])
+    assert imported.exit_code == 0 and imported.output.strip().endswith(head)
+    again = runner.invoke(app, ["import", str(dump), "-d", copy])
+    assert again.exit_code == 1 and "empty store" in again.output
+    rebuilt = runner.invoke(app, ["rebuild", "-d", copy])
+    assert rebuilt.exit_code == 0 and rebuilt.output.startswith("rebuilt the projections of")
+    to_stdout = runner.invoke(app, ["export", "-d", copy])
+    assert to_stdout.exit_code == 0 and to_stdout.stdout.startswith('{"position":1,')

@@ -11,6 +11,7 @@ from typing import Any
 
 from stanceline.domain.digest import content_digest, link_hash
 from stanceline.domain.events import RecordedEvent, format_timestamp
+from stanceline.errors import InvalidInput
 
 GENESIS = "0" * 64
 
@@ -39,23 +40,43 @@ class ChainReport:
                 "detail": self.detail}
 
 
+class ChainBroken(InvalidInput):
+    """An event does not continue the chain; `position` is where it breaks."""
+
+    def __init__(self, position: int, detail: str) -> None:
+        super().__init__(f"chain broken at position {position}: {detail}")
+        self.position = position
+        self.reason = detail
+
+
+class ChainChecker:
+    """Checks events one by one, in position order, against the chain so far."""
+
+    def __init__(self) -> None:
+        self.head = GENESIS
+        self.count = 0
+
+    def check(self, event: RecordedEvent) -> None:
+        """Accept the next event, or raise ChainBroken naming its position."""
+        expected = self.count + 1
+        if event.position != expected:
+            raise ChainBroken(expected, f"position {expected} is missing "
+                                        f"(next row is {event.position})")
+        if event.prev_hash != self.head:
+            raise ChainBroken(event.position,
+                              "prev_hash does not match the hash of the event before it")
+        if recorded_hash(event) != event.hash:
+            raise ChainBroken(event.position, "the row's content does not match its hash")
+        self.head = event.hash
+        self.count += 1
+
+
 def verify_chain(events: Iterable[RecordedEvent]) -> ChainReport:
     """Walk events in position order; name the first position whose row or link is wrong."""
-    prev = GENESIS
-    expected_position = 1
-    count = 0
-    for event in events:
-        if event.position != expected_position:
-            return ChainReport(False, count, prev, expected_position,
-                               f"position {expected_position} is missing "
-                               f"(next row is {event.position})")
-        if event.prev_hash != prev:
-            return ChainReport(False, count, prev, event.position,
-                               "prev_hash does not match the hash of the event before it")
-        if recorded_hash(event) != event.hash:
-            return ChainReport(False, count, prev, event.position,
-                               "the row's content does not match its hash")
-        prev = event.hash
-        expected_position += 1
-        count += 1
-    return ChainReport(True, count, prev)
+    checker = ChainChecker()
+    try:
+        for event in events:
+            checker.check(event)
+    except ChainBroken as broken:
+        return ChainReport(False, checker.count, checker.head, broken.position, broken.reason)
+    return ChainReport(True, checker.count, checker.head)

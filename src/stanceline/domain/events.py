@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -247,6 +248,11 @@ class RecordedEvent:
         }
 
 
+def compact_json(value: dict[str, Any]) -> str:
+    """The stored form of `data` and `source`: key order kept, no spaces, unescaped UTF-8."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
@@ -320,10 +326,10 @@ def prepare(event: EventIn) -> PreparedEvent:
         supersedes=None if event.supersedes is None else str(event.supersedes),
         disputed=event.disputed,
         note=event.note,
-        # Pydantic writes fields in model order, deterministically; the chain hashes these
-        # exact bytes as stored, so they need no re-sorting to verify.
-        data_json=data.model_dump_json(),
-        source_json=None if event.source is None else event.source.model_dump_json(),
+        # The chain hashes these exact bytes as stored; writing them with the same function an
+        # import uses on an exported dict makes export -> import reproduce them exactly.
+        data_json=compact_json(data_dict),
+        source_json=None if source is None else compact_json(source),
         actor=getattr(data, "actor", None),
         topic=getattr(data, "topic", None),
         key=uid.bytes,
@@ -352,3 +358,26 @@ def referenced_actors(type_name: str, data: dict[str, Any]) -> list[str]:
     if type_name == "actor.registered" and data.get("represents"):
         refs.append(data["represents"])
     return refs
+
+
+def from_envelope(envelope: dict[str, Any]) -> RecordedEvent:
+    """An exported envelope back into an event (for `import`); the chain check follows."""
+    data = envelope["data"]
+    source = envelope["source"]
+    start, end = envelope["occurred_start"], envelope["occurred_end"]
+    moment = datetime.fromisoformat(envelope["recorded_at"].replace("Z", "+00:00"))
+    event_id = str(uuid.UUID(envelope["id"]))
+    return RecordedEvent(
+        position=int(envelope["position"]), id=event_id, stream=envelope["stream"],
+        version=int(envelope["version"]), type=envelope["type"],
+        schema_version=int(envelope["schema_version"]), occurred=envelope["occurred"],
+        occurred_start=None if start is None else date.fromisoformat(start),
+        occurred_end=None if end is None else date.fromisoformat(end),
+        precision=envelope["precision"], occurred_text=envelope["occurred_text"],
+        relative_to=envelope["relative_to"], recorded_at=moment.astimezone(UTC), data=data,
+        source=source, supersedes=envelope["supersedes"], disputed=bool(envelope["disputed"]),
+        note=envelope["note"], data_json=compact_json(data),
+        source_json=None if source is None else compact_json(source), hash=envelope["hash"],
+        prev_hash=envelope["prev_hash"], actor=data.get("actor"), topic=data.get("topic"),
+        key=uuid.UUID(event_id).bytes,
+    )

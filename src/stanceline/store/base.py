@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -34,6 +34,14 @@ class EventStore(Protocol):
         self, batch: Sequence[PreparedEvent], expect: Mapping[str, int] | None = None
     ) -> list[Appended]:
         """Append atomically; replayed ids answer their original result."""
+        ...
+
+    def rebuild(self) -> int:
+        """Recompute every projection from the log; the number of events."""
+        ...
+
+    def import_events(self, recorded: Iterable[RecordedEvent]) -> int:
+        """Restore an exported log, row for row, into an empty store."""
         ...
 
     def get(self, event_id: str) -> RecordedEvent | None:

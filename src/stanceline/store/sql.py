@@ -8,7 +8,7 @@ order, and the projection tables change in the same transaction as the log.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
-from stanceline.domain.chain import GENESIS, ChainReport, verify_chain
+from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
 from stanceline.domain.events import PreparedEvent, RecordedEvent, event_actors, utc_now
 from stanceline.domain.names import fold
 from stanceline.domain.projections import (
@@ -33,6 +33,7 @@ from stanceline.domain.upcast import upcast
 from stanceline.errors import InvalidInput
 from stanceline.store.base import EventFilter
 from stanceline.store.schema import (
+    PROJECTION_TABLES,
     actor_aliases,
     actors,
     claims,
@@ -46,6 +47,7 @@ from stanceline.store.schema import (
 # Any constant will do: it only has to be the same for every process sharing the database.
 _APPEND_LOCK_KEY = 0x5374616E6365  # "Stance"
 _ID_CHUNK = 500
+_PAGE = 10_000
 
 EVENT_COLUMNS = (
     events.c.position, events.c.id, events.c.stream, events.c.version, events.c.type,
@@ -279,15 +281,74 @@ class SqlEventStore:
             raise InvalidInput(f"no event with id {missing[0]} to retract or supersede",
                                [{"path": "supersedes", "message": f"unknown event {missing[0]}"}])
 
-    def _project(self, conn: Connection, new: Sequence[RecordedEvent]) -> None:
+    def rebuild(self) -> int:
+        """Recompute every projection table from the log, in one transaction."""
+        with self._write() as conn:
+            for table in PROJECTION_TABLES:
+                conn.execute(table.delete())
+            # The stance matrix rows are one set-based statement; the stance rows themselves
+            # need nothing (the as-of index is on the log).
+            conn.exec_driver_sql(
+                "INSERT INTO stance_pairs (topic, actor) SELECT DISTINCT topic, actor "
+                "FROM events WHERE type = 'stance.declared'")
+            # Everything else goes through the same code as an append, reading only the events
+            # that project something more than their stance pair.
+            needed = sa.or_(events.c.type != STANCE, events.c.supersedes.is_not(None),
+                            events.c.data.like('%"speaker":"%'))
+            after = 0
+            while True:
+                rows = conn.execute(sa.select(*EVENT_COLUMNS)
+                                    .where(events.c.position > after, needed)
+                                    .order_by(events.c.position).limit(_PAGE)).all()
+                if not rows:
+                    break
+                self._project(conn, [row_to_event(r, upcasted=False) for r in rows],
+                              pairs=False)
+                after = rows[-1][0]
+            return self._head(conn)[0]
+
+    def import_events(self, recorded: Iterable[RecordedEvent]) -> int:
+        """Restore an exported log into this empty store, row for row (positions, times and
+        hashes kept); the chain is checked as it goes, and nothing is kept if it breaks."""
+        count = 0
+        with self._write() as conn:
+            if self._head(conn)[0] != 0:
+                raise InvalidInput("import needs an empty store: this one already has events")
+            checker = ChainChecker()
+            batch: list[RecordedEvent] = []
+            for event in recorded:
+                checker.check(event)
+                batch.append(event)
+                if len(batch) >= _PAGE:
+                    self._insert_recorded(conn, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                self._insert_recorded(conn, batch)
+                count += len(batch)
+        return count
+
+    def _insert_recorded(self, conn: Connection, batch: Sequence[RecordedEvent]) -> None:
+        # One recording time per statement on SQLite's text form: group runs that share it.
+        start = 0
+        while start < len(batch):
+            end = start
+            while end < len(batch) and batch[end].recorded_at == batch[start].recorded_at:
+                end += 1
+            conn.exec_driver_sql(self._insert, _event_rows(batch[start:end], self.dialect))
+            start = end
+        self._project(conn, batch)
+
+    def _project(self, conn: Connection, new: Sequence[RecordedEvent], *,
+                 pairs: bool = True) -> None:
         """Update the projection tables for freshly appended events (same transaction)."""
         refs: list[dict[str, Any]] = []
         void_rows: list[dict[str, Any]] = []
         claim_rows: list[dict[str, Any]] = []
-        pairs: set[tuple[str, str]] = set()
+        stance_rows: set[tuple[str, str]] = set()
         for event in new:
-            if event.type == "stance.declared":
-                pairs.add((str(event.topic), str(event.actor)))
+            if pairs and event.type == "stance.declared":
+                stance_rows.add((str(event.topic), str(event.actor)))
             for actor in event_actors(event):
                 refs.append({"actor": actor, "position": event.position})
             target = _target(event)
@@ -308,9 +369,9 @@ class SqlEventStore:
         if void_rows:
             # The first void of a target decides from when it stops counting.
             conn.execute(self._insert_ignore(voids), void_rows)
-        if pairs:
+        if stance_rows:
             conn.execute(self._insert_ignore(stance_pairs),
-                         [{"topic": t, "actor": a} for t, a in sorted(pairs)])
+                         [{"topic": t, "actor": a} for t, a in sorted(stance_rows)])
 
     def _insert_ignore(self, table: sa.Table) -> Any:
         if self.dialect == "postgresql":
