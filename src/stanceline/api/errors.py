@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from stanceline.api.models import ErrorOut
 from stanceline.domain.payloads import PAYLOADS
 from stanceline.errors import (
     IdConflict,
@@ -57,8 +60,33 @@ def status_of(exc: StancelineError) -> int:
     return next(code for kind, code in STATUS if isinstance(exc, kind))
 
 
+def _openapi_with_our_errors(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI documents 422 as its own `HTTPValidationError`; ours is the error body above."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = get_openapi(title=app.title, version=app.version,
+                               description=app.description, routes=app.routes)
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            schemas["ErrorOut"] = ErrorOut.model_json_schema(
+                ref_template="#/components/schemas/{model}")
+            for path in spec.get("paths", {}).values():
+                for operation in path.values():
+                    invalid = operation.get("responses", {}).get("422")
+                    if invalid is not None:
+                        invalid["content"] = {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+            for name in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(name, None)
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    return openapi
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers so that no error leaves the API as a 500 with a traceback."""
+    app.openapi = _openapi_with_our_errors(app)  # type: ignore[method-assign]
 
     @app.exception_handler(StancelineError)
     async def _domain(_: Request, exc: StancelineError) -> JSONResponse:
