@@ -31,10 +31,11 @@ def test_exactly_one_writer_wins_each_round(database: str, tmp_path: Path,
         statuses: list[int] = []
         barrier = threading.Barrier(RACERS)
 
-        def race(racer: int, round_: int = n, results: list[int] = statuses) -> None:
+        def race(racer: int, round_: int = n, results: list[int] = statuses,
+                 start: threading.Barrier = barrier) -> None:
             body = {"events": [claim(round_, racer)], "expect": {"actor:pol": round_}}
             with httpx.Client(base_url=server.base, timeout=10) as client:
-                barrier.wait()
+                start.wait()
                 r = client.post("/api/events", json=body)
             results.append(r.status_code)
             if r.status_code == 201:

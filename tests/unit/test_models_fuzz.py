@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from hypothesis import given, settings
@@ -30,10 +31,8 @@ TYPES = ["actor.registered", "topic.defined", "stance.declared", "claim.made", "
 
 
 def accept_or_refuse(raw: Any) -> None:
-    try:
+    with contextlib.suppress(ValidationError, InvalidInput):
         prepare(EVENT_IN.validate_python(raw))
-    except (ValidationError, InvalidInput):
-        pass
 
 
 @settings(max_examples=300, deadline=None)
@@ -43,8 +42,8 @@ def test_arbitrary_json_is_validated_or_refused(raw: Any) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(key=st.sampled_from(sorted(VALID) + ["id", "stream", "supersedes", "note", "extra"]),
-       value=json_values, data_key=st.sampled_from(sorted(VALID["data"]) + ["value", "low"]),
+@given(key=st.sampled_from([*sorted(VALID), "id", "stream", "supersedes", "note", "extra"]),
+       value=json_values, data_key=st.sampled_from([*sorted(VALID["data"]), "value", "low"]),
        data_value=json_values, type_=st.sampled_from(TYPES))
 def test_near_valid_events_are_validated_or_refused(key: str, value: Any, data_key: str,
                                                     data_value: Any, type_: str) -> None:
