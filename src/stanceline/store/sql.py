@@ -47,6 +47,7 @@ from stanceline.store.schema import (
 # Any constant will do: it only has to be the same for every process sharing the database.
 _APPEND_LOCK_KEY = 0x5374616E6365  # "Stance"
 _ID_CHUNK = 500
+NOTIFY_CHANNEL = "stanceline_events"
 _PAGE = 10_000
 
 EVENT_COLUMNS = (
@@ -224,6 +225,10 @@ class SqlEventStore:
                 self._check_targets(conn, plan.new)
                 conn.exec_driver_sql(self._insert, _event_rows(plan.new, self.dialect))
                 self._project(conn, plan.new)
+                if self.dialect == "postgresql":
+                    # Delivered at commit, to every process listening on this database.
+                    conn.exec_driver_sql(f"SELECT pg_notify('{NOTIFY_CHANNEL}', %s)",
+                                         (str(plan.new[-1].position),))
         return plan.answer
 
     def _events_by_id(self, conn: Connection, batch: Sequence[PreparedEvent]
