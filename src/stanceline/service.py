@@ -194,6 +194,15 @@ class Service:
         """Walk the hash chain."""
         return self.store.verify()
 
+    def head(self) -> int:
+        """The last position of the log (0 when it is empty)."""
+        return self.store.head()
+
+    def stance_pairs(self, actor: str | None = None,
+                     topic: str | None = None) -> list[tuple[str, str]]:
+        """Every (actor, topic) with a stance event: the rows of the stance matrix."""
+        return self.store.stance_pairs(actor, topic)
+
     # -- stances ------------------------------------------------------------------------
     def actor_id(self, name: str) -> str:
         """An actor id from an id or any alias ("Kir Starmer" -> `keir-starmer`)."""

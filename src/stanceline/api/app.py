@@ -12,10 +12,13 @@ from fastapi.concurrency import run_in_threadpool
 from stanceline.api import errors
 from stanceline.api.events import router as events_router
 from stanceline.api.limits import BodyLimit
+from stanceline.api.live import router as live_router
 from stanceline.api.stances import router as stances_router
 from stanceline.config import Settings
 from stanceline.errors import StancelineError
 from stanceline.service import Service
+from stanceline.store.feed import AppendFeed
+from stanceline.web import install as install_web
 
 log = logging.getLogger("stanceline")
 
@@ -29,9 +32,12 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         app.state.service = service or await run_in_threadpool(Service.open, settings)
         if owned:
             await run_in_threadpool(seed, app.state.service)
+        app.state.feed = AppendFeed(app.state.service.head, settings.database_url)
+        app.state.feed.start()
         try:
             yield
         finally:
+            app.state.feed.close()
             if owned:
                 app.state.service.close()
 
@@ -43,6 +49,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(events_router)
     app.include_router(stances_router)
+    app.include_router(live_router)
+    install_web(app)
 
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> dict[str, str]:

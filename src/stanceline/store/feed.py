@@ -28,6 +28,9 @@ class AppendFeed:
         self._head = head
         self._url = url if url and url.startswith("postgresql") else None
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        # The highest position announced so far: a reader that read up to `after` before a
+        # notification reached it sees this is ahead and does not wait at all.
+        self._latest = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -55,6 +58,8 @@ class AppendFeed:
             return
         waiter = (asyncio.get_running_loop(), asyncio.Event())
         with self._lock:
+            if self._latest > after:
+                return
             self._waiters.add(waiter)
         try:
             with contextlib.suppress(TimeoutError):
@@ -71,8 +76,10 @@ class AppendFeed:
                 return
             await asyncio.sleep(POLL_SECONDS)
 
-    def _wake(self) -> None:
+    def _wake(self, position: int | None = None) -> None:
         with self._lock:
+            if position is not None:
+                self._latest = max(self._latest, position)
             waiters = list(self._waiters)
         for loop, event in waiters:
             loop.call_soon_threadsafe(event.set)
@@ -90,8 +97,8 @@ class AppendFeed:
                     # A reconnect may have missed notifications: wake everyone to re-read.
                     self._wake()
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            self._wake()
+                        for note in conn.notifies(timeout=1.0, stop_after=1):
+                            self._wake(int(note.payload) if note.payload.isdigit() else None)
             except psycopg.Error as exc:
                 log.warning("live feed lost its PostgreSQL connection (%s); retrying", exc)
                 self._stop.wait(1.0)

@@ -1,0 +1,94 @@
+"""`GET /api/live`: appended events as Server-Sent Events, followed by polling the store.
+
+Polling reads the log through the same `Service.events` as everyone else, so it sees appends
+made by any process on any engine. A later LISTEN/NOTIFY wake-up on PostgreSQL only has to
+replace `next_events` (or shorten its wait); the stream's framing stays as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from stanceline.api.deps import ServiceDep
+from stanceline.domain.events import RecordedEvent
+from stanceline.service import Service
+from stanceline.store.feed import AppendFeed
+
+POLL_SECONDS = 0.5
+KEEP_ALIVE_SECONDS = 15.0
+BATCH = 500
+# Browsers reconnect after this many milliseconds, sending Last-Event-ID: no event is lost.
+RETRY_MS = 2_000
+
+router = APIRouter(prefix="/api", tags=["live"])
+
+
+async def next_events(service: Service, cursor: int) -> list[RecordedEvent]:
+    """The events appended after `cursor`, in position order (at most one batch)."""
+    page, _ = await run_in_threadpool(service.events, after=cursor, limit=BATCH)
+    return page
+
+
+def message(event: RecordedEvent) -> str:
+    """One SSE message: `id` is the position, so a reconnecting client resumes after it."""
+    data = json.dumps(event.envelope(), ensure_ascii=False, separators=(",", ":"))
+    # JSON never holds a raw newline, so the payload is always one `data:` line.
+    return f"id: {event.position}\nevent: appended\ndata: {data}\n\n"
+
+
+async def stream(request: Request, service: Service, feed: AppendFeed,
+                 cursor: int) -> AsyncIterator[str]:
+    """Send every event after `cursor` as it is appended, until the client goes away."""
+    yield f"retry: {RETRY_MS}\n\n"
+    quiet_since = time.monotonic()
+    while not await request.is_disconnected():
+        events = await next_events(service, cursor)
+        for event in events:
+            yield message(event)
+            cursor = event.position
+        now = time.monotonic()
+        if events:
+            quiet_since = now
+        elif now - quiet_since >= KEEP_ALIVE_SECONDS:
+            # Proxies close idle connections; a comment line keeps this one open.
+            yield ": keep-alive\n\n"
+            quiet_since = now
+        if len(events) < BATCH:
+            # Woken by NOTIFY on PostgreSQL (any process's appends), by polling elsewhere;
+            # the next loop's read catches up on whatever arrived meanwhile.
+            await feed.wait(cursor, POLL_SECONDS if not feed.notified else KEEP_ALIVE_SECONDS)
+
+
+def start_position(after: int | None, last_event_id: str | None) -> int | None:
+    """Where a stream starts: after `Last-Event-ID` (a reconnect), else after `after`; None
+    means "from the current head", i.e. only what is appended from now on."""
+    if last_event_id is not None and last_event_id.strip().isdigit():
+        return int(last_event_id.strip())
+    return after
+
+
+@router.get("/live", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "`id: <position>`, `event: appended`, "
+                                            "`data: <envelope JSON>` per appended event"}})
+async def live(request: Request, service: ServiceDep,
+               after: Annotated[int | None, Query(ge=0, description="a position: send the "
+                                                  "events after it (default: from now on)")]
+               = None,
+               last_event_id: Annotated[str | None, Header(max_length=40)] = None
+               ) -> StreamingResponse:
+    """Server-Sent Events of appended events, from a position on."""
+    cursor = start_position(after, last_event_id)
+    if cursor is None:
+        cursor = await run_in_threadpool(service.head)
+    feed: AppendFeed = request.app.state.feed
+    return StreamingResponse(stream(request, service, feed, cursor),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,569 @@
+"""Geometry of the page's two SVG charts, as plain data the templates draw.
+
+The server lays out the timeline for its initial view so that it reads without JavaScript;
+`static/app.js` recomputes the same x positions from each mark's `data-start`/`data-end` (days
+since 1970-01-01, end exclusive) when the reader zooms or pans. Both sides use the same tick
+rules (`ticks` here, `ticks` in app.js), so a zoomed view looks like a server-rendered one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from stanceline.dates import parse_edtf
+
+EPOCH = date(1970, 1, 1).toordinal()
+DASH = "\u2013"  # an en dash, for ranges of dates and numbers
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+STANCES = ("supports", "opposes", "conditional", "undecided")
+
+# Timeline box, in SVG user units (the server's view box; app.js swaps in the real pixel width).
+WIDTH = 1000.0
+GUTTER = 200.0  # lane labels
+RIGHT = 14.0
+AXIS = 30.0
+LANE = 20.0
+GROUP = 22.0
+BOTTOM = 10.0
+
+# The shape of each non-stance event type (stances are circles coloured by their value).
+SYMBOLS: dict[str, str] = {
+    "stance.declared": "stance",
+    "claim.made": "claim",
+    "statement.made": "statement",
+    "meeting.held": "meeting",
+    "meeting.scheduled": "meeting",
+    "agreement.signed": "agreement",
+    "event.retracted": "retraction",
+}
+
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("world", "Meetings & agreements"),
+    ("country", "Countries"),
+    ("organisation", "Organisations & groups"),
+    ("person", "People"),
+    ("other", "Other actors"),
+)
+GROUP_OF_KIND = {"country": "country", "organisation": "organisation", "group": "organisation",
+                 "person": "person"}
+WORLD = ""  # the lane of events with no main actor (meetings, agreements)
+OTHERS = "*"  # the lane that aggregates the actors beyond the busiest ones
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01: the unit that app.js shares with the server."""
+    return day.toordinal() - EPOCH
+
+
+def from_day_number(number: int) -> date:
+    """The date of a day number."""
+    return date.fromordinal(number + EPOCH)
+
+
+def human_date(day: date) -> str:
+    """`3 Feb 2025`: unambiguous in every locale."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A vertical grid line of the time axis, labelled when `label` is not empty."""
+
+    day: int
+    x: float
+    label: str
+    major: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """Maps day numbers in [start, end) onto [x0, x1]."""
+
+    start: int
+    end: int
+    x0: float
+    x1: float
+
+    def x(self, day: float) -> float:
+        """The x of a day number."""
+        return round(self.x0 + (day - self.start) * (self.x1 - self.x0) / (self.end - self.start),
+                     2)
+
+
+def _add_months(day: date, months: int) -> date:
+    total = day.year * 12 + day.month - 1 + months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def ticks(scale: Scale) -> list[Tick]:
+    """Grid lines for a view: years, quarters, months or days depending on its span."""
+    span = scale.end - scale.start
+    first, last = from_day_number(scale.start), from_day_number(scale.end)
+    found: list[Tick] = []
+    if span > 540:
+        years = span / 365.25
+        step = 1 if years <= 14 else 2 if years <= 28 else 5 if years <= 70 else 10
+        quarterly = years <= 6
+        month = date(first.year, first.month, 1) if quarterly else date(first.year, 1, 1)
+        while month <= last:
+            number = day_number(month)
+            if month.month == 1 and month.year % step == 0:
+                found.append(Tick(number, scale.x(number), str(month.year), True))
+            elif quarterly and month.month in (4, 7, 10):
+                found.append(Tick(number, scale.x(number), "", False))
+            month = _add_months(month, 1 if quarterly else 12)
+    elif span > 75:
+        every = 1 if span <= 400 else 2
+        month = date(first.year, first.month, 1)
+        while month <= last:
+            number = day_number(month)
+            if (month.month - 1) % every == 0:
+                label = f"{MONTHS[month.month - 1]} {month.year}" if month.month == 1 \
+                    or not found else MONTHS[month.month - 1]
+                found.append(Tick(number, scale.x(number), label, month.month == 1))
+            month = _add_months(month, 1)
+    else:
+        every = 1 if span <= 16 else 7
+        day = first
+        while day <= last:
+            number = day_number(day)
+            if day.day == 1:
+                found.append(Tick(number, scale.x(number), f"{MONTHS[day.month - 1]} {day.year}",
+                                  True))
+            elif every == 1 or day.day in (8, 15, 22):
+                found.append(Tick(number, scale.x(number), str(day.day), False))
+            day += timedelta(days=1)
+    return [t for t in found if scale.start <= t.day <= scale.end]
+
+
+@dataclass(slots=True)
+class Lane:
+    """One row of the timeline: an actor (or the world, or the aggregated others)."""
+
+    key: str
+    label: str
+    group: str
+    y: float = 0.0
+    count: int = 0
+
+
+@dataclass(slots=True)
+class Mark:
+    """One event drawn on a lane: a point (day precision) or a range (month, year)."""
+
+    id: str
+    lane: str
+    start: int
+    end: int  # exclusive
+    kind: str  # the stance value, or "neutral"
+    symbol: str
+    type: str
+    stance: str
+    title: str
+    range: bool
+    x: float = 0.0
+    width: float = 0.0
+    y: float = 0.0
+    classes: str = ""
+
+
+@dataclass(slots=True)
+class Block:
+    """Many events of one lane in one period, drawn as one aggregated rectangle."""
+
+    lane: str
+    start: int
+    end: int
+    count: int
+    kind: str
+    title: str
+    opacity: float = 1.0
+    href: str = ""
+    x: float = 0.0
+    width: float = 0.0
+    y: float = 0.0
+
+
+@dataclass(slots=True)
+class Timeline:
+    """Everything the template needs to draw the timeline."""
+
+    mode: str  # "events" or "buckets"
+    total: int
+    lanes: list[Lane]
+    groups: list[tuple[str, float]]
+    marks: list[Mark] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    width: float = WIDTH
+    height: float = 0.0
+    x0: float = GUTTER
+    x1: float = WIDTH - RIGHT
+    view: tuple[int, int] = (0, 1)
+    data: tuple[int, int] = (0, 1)
+    as_of: int = 0
+    as_of_x: float | None = None
+    period: str = "month"
+    hidden_lanes: int = 0
+
+
+def lane_of(actor: str | None, names: Mapping[str, tuple[str, str]]) -> tuple[str, str, str]:
+    """(key, label, group) of the lane an event's main actor draws on."""
+    if not actor:
+        return WORLD, "Meetings & agreements", "world"
+    if actor == OTHERS:
+        return OTHERS, "All other actors", "other"
+    name, kind = names.get(actor, (actor, ""))
+    return actor, name, GROUP_OF_KIND.get(kind, "other")
+
+
+def place_lanes(lanes: Iterable[Lane]) -> tuple[list[Lane], list[tuple[str, float]], float]:
+    """Order lanes by group then label and give each its y; returns lanes, group headers and
+    the total height."""
+    order = {g: i for i, (g, _) in enumerate(GROUPS)}
+    titles = dict(GROUPS)
+    placed = sorted(lanes, key=lambda ln: (order[ln.group], ln.key == OTHERS, ln.label.lower()))
+    headers: list[tuple[str, float]] = []
+    y = AXIS
+    current = None
+    for lane in placed:
+        if lane.group != current:
+            current = lane.group
+            headers.append((titles[current], y + GROUP - 7))
+            y += GROUP
+        lane.y = y + LANE / 2
+        y += LANE
+    return placed, headers, y + BOTTOM
+
+
+def fit(starts: Sequence[int], ends: Sequence[int], today: int) -> tuple[int, int]:
+    """A view that shows all the data, with a little air on each side."""
+    if not starts:
+        return today - 365, today + 30
+    low, high = min(starts), max(ends)
+    pad = max(7, (high - low) // 40)
+    return low - pad, high + pad
+
+
+def busiest(starts: Sequence[int], ends: Sequence[int], today: int) -> tuple[int, int]:
+    """The opening view: from the 10th percentile of start dates to the last event, so that a
+    few old antecedents (a 1999 treaty) do not squeeze the debate itself into a sliver."""
+    whole = fit(starts, ends, today)
+    if len(starts) < 20:
+        return whole
+    ordered = sorted(starts)
+    low, high = ordered[len(ordered) // 10], max(ends)
+    pad = max(7, (high - low) // 40)
+    view = (low - pad, high + pad)
+    return view if (view[1] - view[0]) < 0.6 * (whole[1] - whole[0]) else whole
+
+
+def parse_window(text: str | None) -> tuple[int, int] | None:
+    """`2024-01-01..2025-06-30` (the `span` query parameter) as day numbers, end exclusive."""
+    if not text or ".." not in text:
+        return None
+    left, _, right = text.partition("..")
+    try:
+        first, last = parse_edtf(left.strip()), parse_edtf(right.strip())
+    except ValueError:
+        return None
+    if first is None or last is None or last.end < first.start:
+        return None
+    return day_number(first.start), day_number(last.end) + 1
+
+
+def format_window(view: tuple[int, int]) -> str:
+    """The inverse of `parse_window`."""
+    return f"{from_day_number(view[0]).isoformat()}..{from_day_number(view[1] - 1).isoformat()}"
+
+
+def event_marks(events: Iterable[Any], names: Mapping[str, tuple[str, str]],
+                titles: Mapping[str, str], selected: str | None, as_of: int
+                ) -> tuple[list[Mark], dict[str, Lane]]:
+    """Marks for dated events (RecordedEvent-like), and the lanes they fall on."""
+    marks: list[Mark] = []
+    lanes: dict[str, Lane] = {}
+    for event in events:
+        if event.occurred_start is None or event.occurred_end is None:
+            continue
+        key, label, group = lane_of(event.actor, names)
+        lane = lanes.get(key)
+        if lane is None:
+            lane = lanes[key] = Lane(key, label, group)
+        lane.count += 1
+        stance = str(event.data.get("stance") or "")
+        kind = stance if event.type == "stance.declared" and stance else "neutral"
+        start = day_number(event.occurred_start)
+        end = day_number(event.occurred_end) + 1
+        classes = ["mark", f"k-{kind}", f"t-{SYMBOLS.get(event.type, 'other')}"]
+        if event.disputed:
+            classes.append("disputed")
+        if event.id == selected:
+            classes.append("selected")
+        if start > as_of:
+            classes.append("future")
+        marks.append(Mark(
+            id=event.id, lane=key, start=start, end=end, kind=kind,
+            symbol=SYMBOLS.get(event.type, "other"), type=event.type, stance=stance,
+            title=titles.get(event.id, ""), range=end - start > 1, classes=" ".join(classes)))
+    return marks, lanes
+
+
+def aggregate(buckets: Sequence[Mapping[str, Any]], names: Mapping[str, tuple[str, str]],
+              max_lanes: int = 30, max_blocks: int = 1_200) -> tuple[list[Block], list[Lane],
+                                                                      str, int]:
+    """Coarsen `Service.timeline` buckets until they are few enough to draw as DOM nodes.
+
+    The busiest `max_lanes` actors keep a lane each and the rest share one; months merge into
+    quarters or years until at most `max_blocks` blocks remain. Returns blocks, lanes, the
+    period used and how many actors were folded into the shared lane.
+    """
+    per_lane: Counter[str] = Counter()
+    for bucket in buckets:
+        per_lane[bucket["actor"]] += bucket["count"]
+    kept = {a for a, _ in per_lane.most_common(max_lanes)}
+    hidden = len(per_lane) - len(kept)
+    # One pass to integer period keys (month, quarter, year index) so that choosing the
+    # coarsest-needed period is a few set sizes, not a regrouping per candidate.
+    rows: list[tuple[str, tuple[int, int, int], str, int]] = []
+    for bucket in buckets:
+        actor = str(bucket["actor"]) if bucket["actor"] in kept else OTHERS
+        year, month = int(bucket["month"][:4]), int(bucket["month"][5:7])
+        keys = (year * 12 + month - 1, year * 4 + (month - 1) // 3, year)
+        rows.append((actor, keys, str(bucket["kind"]), int(bucket["count"])))
+    level, period = 2, "year"
+    for index, name in ((0, "month"), (1, "quarter")):
+        if len({(actor, keys[index]) for actor, keys, _, _ in rows}) <= max_blocks:
+            level, period = index, name
+            break
+    cells: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
+    for actor, keys, kind, count in rows:
+        cells[(actor, keys[level])][kind] += count
+    lanes: dict[str, Lane] = {}
+    blocks: list[Block] = []
+    biggest = max((sum(c.values()) for c in cells.values()), default=1)
+    for (lane_key, key), kinds in cells.items():
+        lane_id, label, group = lane_of(lane_key, names)
+        lane = lanes.get(lane_id)
+        if lane is None:
+            lane = lanes[lane_id] = Lane(lane_id, label, group)
+        count = sum(kinds.values())
+        lane.count += count
+        start, end = _period(key, period)
+        top = kinds.most_common(1)[0][0]
+        detail = ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+        when = _period_label(from_day_number(start), period)
+        blocks.append(Block(
+            lane=lane_id, start=start, end=end, count=count,
+            kind=top if top in STANCES else "neutral",
+            title=f"{label}, {when}: {count} event{'s' if count != 1 else ''} ({detail})",
+            # Opacity by log count: a busy month stands out without drowning a quiet one.
+            opacity=round(0.35 + 0.65 * math.log1p(count) / math.log1p(biggest), 2)))
+    return blocks, list(lanes.values()), period, hidden
+
+
+def _period(key: int, period: str) -> tuple[int, int]:
+    """Day numbers [start, end) of a month, quarter or year index (see `aggregate`)."""
+    if period == "month":
+        first = date(key // 12, key % 12 + 1, 1)
+        return day_number(first), day_number(_add_months(first, 1))
+    if period == "quarter":
+        first = date(key // 4, 3 * (key % 4) + 1, 1)
+        return day_number(first), day_number(_add_months(first, 3))
+    return day_number(date(key, 1, 1)), day_number(date(key + 1, 1, 1))
+
+
+def _period_label(first: date, period: str) -> str:
+    if period == "month":
+        return f"{MONTHS[first.month - 1]} {first.year}"
+    if period == "quarter":
+        return f"Q{(first.month - 1) // 3 + 1} {first.year}"
+    return str(first.year)
+
+
+def lay_out(timeline: Timeline, view: tuple[int, int], as_of: int) -> Timeline:
+    """Place marks, blocks and ticks for a view (day numbers, end exclusive)."""
+    lanes, headers, height = place_lanes(timeline.lanes)
+    timeline.lanes, timeline.groups, timeline.height = lanes, headers, height
+    ys = {lane.key: lane.y for lane in lanes}
+    scale = Scale(view[0], view[1], timeline.x0, timeline.x1)
+    timeline.view = view
+    timeline.ticks = ticks(scale)
+    timeline.as_of = as_of
+    timeline.as_of_x = scale.x(as_of + 1) if view[0] <= as_of < view[1] else None
+    for mark in timeline.marks:
+        mark.y = ys[mark.lane]
+        if mark.range:
+            mark.x = scale.x(mark.start)
+            mark.width = max(3.0, round(scale.x(mark.end) - mark.x, 2))
+        else:
+            mark.x = scale.x(mark.start + 0.5)
+    for block in timeline.blocks:
+        block.y = ys[block.lane]
+        block.x = scale.x(block.start)
+        block.width = max(2.0, round(scale.x(block.end) - block.x - 0.5, 2))
+    # Ranges first so that points on the same lane stay visible (and clickable) on top.
+    timeline.marks.sort(key=lambda m: (not m.range, -(m.end - m.start)))
+    return timeline
+
+
+# -- the claims chart ----------------------------------------------------------------------
+CLAIMS_WIDTH = 1000.0
+CLAIMS_HEIGHT = 340.0
+CLAIMS_LEFT = 78.0
+CLAIMS_RIGHT = 30.0
+CLAIMS_TOP = 18.0
+CLAIMS_BOTTOM = 44.0
+
+
+@dataclass(slots=True)
+class ClaimPoint:
+    """One claimed number: a point (value) or a vertical range (low..high)."""
+
+    id: str
+    who: str
+    label: str
+    title: str
+    x: float
+    x_start: float
+    x_end: float
+    y: float
+    y_low: float
+    y_high: float
+    range: bool
+    start: int = 0
+    future: bool = False
+    label_y: float = 0.0
+    label_x: float = 0.0
+
+
+@dataclass(slots=True)
+class ClaimsChart:
+    """The claims chart: points, axes and their ticks."""
+
+    points: list[ClaimPoint]
+    x_ticks: list[Tick]
+    y_ticks: list[tuple[float, str]]
+    width: float = CLAIMS_WIDTH
+    height: float = CLAIMS_HEIGHT
+    left: float = CLAIMS_LEFT
+    right: float = CLAIMS_WIDTH - CLAIMS_RIGHT
+    top: float = CLAIMS_TOP
+    bottom: float = CLAIMS_HEIGHT - CLAIMS_BOTTOM
+    unit: str = "troops"
+
+
+def nice_ceiling(value: float) -> tuple[float, float]:
+    """A round upper bound for an axis and a round step under it."""
+    if value <= 0:
+        return 1.0, 0.2
+    exponent = 10 ** math.floor(math.log10(value))
+    for factor in (1, 2, 2.5, 5, 10):
+        top = factor * exponent
+        if top >= value:
+            break
+    return top, top / 5
+
+
+def format_number(value: float) -> str:
+    """`200,000`; `12.5`."""
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def claims_chart(claims: Sequence[Mapping[str, Any]], names: Mapping[str, tuple[str, str]],
+                 as_of: int) -> ClaimsChart | None:
+    """Lay out claims (as `Service.claims` gives them): time across, number up; those made
+    after `as_of` are marked `future` (drawn faded, so moving the date never hides one)."""
+    dated = []
+    for claim in claims:
+        span = parse_edtf(claim["occurred"]) if claim.get("occurred") else None
+        if span is None:
+            continue
+        numbers = [v for v in (claim.get("value"), claim.get("low"), claim.get("high"))
+                   if v is not None]
+        if numbers:
+            dated.append((claim, day_number(span.start), day_number(span.end) + 1, numbers))
+    if not dated:
+        return None
+    low = min(s for _, s, _, _ in dated)
+    high = max(e for _, _, e, _ in dated)
+    pad = max(15, (high - low) // 12)
+    scale = Scale(low - pad, high + pad, CLAIMS_LEFT, CLAIMS_WIDTH - CLAIMS_RIGHT)
+    top, step = nice_ceiling(max(max(n) for *_, n in dated) * 1.05)
+    y_bottom, y_top = CLAIMS_HEIGHT - CLAIMS_BOTTOM, CLAIMS_TOP
+
+    def y(value: float) -> float:
+        return round(y_bottom - value / top * (y_bottom - y_top), 2)
+
+    points: list[ClaimPoint] = []
+    for claim, start, end, numbers in dated:
+        who_id = claim.get("speaker") or claim.get("actor") or ""
+        who = names.get(who_id, (who_id, ""))[0]
+        actor = names.get(claim.get("actor") or "", (claim.get("actor") or "", ""))[0]
+        if claim.get("value") is not None:
+            amount = format_number(claim["value"])
+        else:
+            amount = f"{format_number(min(numbers))}{DASH}{format_number(max(numbers))}"
+        qualifier = f"{claim['qualifier']} " if claim.get("qualifier") else ""
+        unit = claim.get("unit") or ""
+        who_text = who if who == actor else f"{who} ({actor})"
+        title = f"{who_text}, {claim['occurred']}: {qualifier}{amount} {unit}".strip()
+        points.append(ClaimPoint(
+            id=claim["id"], who=who_text, label=f"{who}: {amount}", title=title,
+            x=scale.x((start + end) / 2), x_start=scale.x(start), x_end=scale.x(end),
+            y=y(claim["value"]) if claim.get("value") is not None else y(
+                (min(numbers) + max(numbers)) / 2),
+            y_low=y(min(numbers)), y_high=y(max(numbers)),
+            range=claim.get("value") is None and len(numbers) > 1, start=start,
+            future=start > as_of))
+    _spread(points)
+    _place_labels(points, y_top, y_bottom)
+    y_ticks = []
+    value = 0.0
+    while value <= top + step / 2:
+        y_ticks.append((y(value), format_number(value)))
+        value += step
+    units = {c.get("unit") for c, *_ in dated if c.get("unit")}
+    return ClaimsChart(points=points, x_ticks=ticks(scale), y_ticks=y_ticks,
+                       unit=", ".join(sorted(str(u) for u in units)) or "number")
+
+
+def _spread(points: list[ClaimPoint]) -> None:
+    """Claims dated to the same month share an x: fan them out a little so none hides."""
+    same: dict[float, list[ClaimPoint]] = defaultdict(list)
+    for point in points:
+        same[point.x].append(point)
+    for group in same.values():
+        for i, point in enumerate(sorted(group, key=lambda p: p.y)):
+            point.x = round(point.x + (i - (len(group) - 1) / 2) * 9, 2)
+
+
+def _place_labels(points: list[ClaimPoint], top: float, bottom: float) -> None:
+    """Put each label just right of its mark, moved up or down (with a leader line) where it
+    would overlap a label already placed; the busiest month of a debate has several claims."""
+    char, height = 6.3, 13.0
+    # Marks first: a label may cover neither another label nor any mark.
+    placed: list[tuple[float, float, float, float]] = [
+        (p.x - 6, p.x + 6, min(p.y_high, p.y) - 6, max(p.y_low, p.y) + 6) for p in points]
+
+    def free(x: float, y: float, width: float) -> bool:
+        return all(x + width < left or x > right or y + height <= upper or y >= lower
+                   for left, right, upper, lower in placed)
+
+    for point in sorted(points, key=lambda p: (p.x, p.y)):
+        width = char * len(point.label)
+        x = point.x + 10
+        if x + width > CLAIMS_WIDTH - 4:
+            x = point.x - 10 - width
+        for step in range(40):
+            offset = (step + 1) // 2 * height * (1 if step % 2 else -1)
+            y = min(max(point.y - height / 2 + offset, top - 8), bottom - height)
+            if free(x, y, width):
+                break
+        placed.append((x, x + width, y, y + height))
+        point.label_x, point.label_y = x, y + height / 2

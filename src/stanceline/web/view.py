@@ -1,0 +1,567 @@
+"""The page's state (all of it in the URL query) and the data its template draws.
+
+`build_page` makes a bounded number of service calls whatever the size of the log: the
+timeline comes from one `Service.timeline` call (events, or counts per bucket when there are
+too many), the list is one window of events, the matrix one `Service.stances` call (or one
+`Service.stance` per visible pair when the log has too many pairs to answer at once), the
+claims one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from stanceline.domain.events import RecordedEvent
+from stanceline.domain.payloads import PAYLOADS, REGISTRY_TYPES
+from stanceline.errors import StancelineError
+from stanceline.service import Service, today
+from stanceline.web import chart
+
+TIMELINE_EVENTS = 2_000  # above this the timeline draws aggregated buckets
+LIST_PAGE = 200
+MATRIX_PAIRS = 600  # above this the matrix answers one window of rows at a time
+MATRIX_ROWS = 40
+MAX_VIEW_DAYS = 366 * 200
+
+TYPE_LABELS: dict[str, str] = {
+    "stance.declared": "Stance",
+    "claim.made": "Claim",
+    "statement.made": "Statement",
+    "meeting.held": "Meeting",
+    "meeting.scheduled": "Meeting scheduled",
+    "agreement.signed": "Agreement",
+    "event.retracted": "Retraction",
+    "actor.registered": "Actor registered",
+    "topic.defined": "Topic defined",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PageState:
+    """Everything a view depends on; `query()` writes it back so a copied URL reopens it."""
+
+    as_of: str | None = None
+    known_at: str | None = None
+    actor: str | None = None
+    topic: str | None = None
+    type: str | None = None
+    event: str | None = None
+    span: str | None = None  # the timeline's visible window, `YYYY-MM-DD..YYYY-MM-DD`
+    after: int = 0  # the event list's position cursor (large logs)
+    shown: int = LIST_PAGE  # how many events the list shows (small logs)
+    rows: int = 0  # the first matrix row shown (large logs)
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> PageState:
+        """Read the state from a query; blank values mean "not set", bad numbers the default."""
+        def text(name: str) -> str | None:
+            value = (query.get(name) or "").strip()
+            return value[:200] or None
+
+        def number(name: str, default: int, low: int, high: int) -> int:
+            try:
+                return min(max(int(query.get(name) or default), low), high)
+            except ValueError:
+                return default
+
+        return cls(as_of=text("as_of"), known_at=text("known_at"), actor=text("actor"),
+                   topic=text("topic"), type=text("type"), event=text("event"),
+                   span=text("span"), after=number("after", 0, 0, 2**62),
+                   shown=number("shown", LIST_PAGE, LIST_PAGE, TIMELINE_EVENTS),
+                   rows=number("rows", 0, 0, 10**7))
+
+    def query(self, **changes: Any) -> str:
+        """The query string of this state with some fields changed (`?` included)."""
+        state = replace(self, **changes)
+        defaults = PageState()
+        pairs = [(f.name, getattr(state, f.name)) for f in fields(state)
+                 if getattr(state, f.name) != getattr(defaults, f.name)]
+        return "?" + urlencode(pairs) if pairs else "?"
+
+
+@dataclass(frozen=True, slots=True)
+class More:
+    """How the list continues: a longer window (small logs) or the next cursor page."""
+
+    href: str | None
+    label: str
+    shown: int
+    total: int
+    first: str | None = None  # back to the first cursor page
+    start: int | None = None  # the positions this cursor page holds
+    end: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the reader should know about their request (a date not understood...)."""
+
+    field: str
+    message: str
+
+
+def safe_url(url: str | None) -> str | None:
+    """A source URL fit for an `href`: only http(s), so `javascript:` can never be a link."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def build_page(service: Service, state: PageState) -> tuple[dict[str, Any], list[Notice]]:
+    """Every piece of data the page template needs, and notices about ignored input."""
+    notices: list[Notice] = []
+    state, day, as_of_text, known_text = _checked(service, state, notices)
+    actors = service.actors()["actors"]
+    names = {a["actor"]: (a["name"], a["kind"]) for a in actors}
+    topics = service.topics()["topics"]
+    topic_titles = {t["topic"]: t["title"] for t in topics}
+
+    timeline_data = service.timeline(actor=state.actor, topic=state.topic, type=state.type,
+                                     known_at=state.known_at, max_events=TIMELINE_EVENTS)
+    as_of_day = chart.day_number(day)
+    selected = _selected(service, state, notices)
+    if timeline_data["buckets"]:
+        timeline, listed, more = _large(service, state, timeline_data, names)
+    else:
+        timeline, listed, more = _small(state, timeline_data["events"], names, topic_titles,
+                                        selected, as_of_day)
+    timeline.total = timeline_data["total"]
+    starts = [m.start for m in timeline.marks] + [b.start for b in timeline.blocks]
+    ends = [m.end for m in timeline.marks] + [b.end for b in timeline.blocks]
+    data_span = chart.fit(starts, ends, chart.day_number(today()))
+    timeline.data = data_span
+    view = chart.parse_window(state.span)
+    if view is None or not 1 < view[1] - view[0] <= MAX_VIEW_DAYS:
+        if state.span:
+            notices.append(Notice("span", f"the timeline window {state.span!r} was not "
+                                          "understood (use YYYY-MM-DD..YYYY-MM-DD)"))
+        view = chart.busiest(starts, ends, chart.day_number(today()))
+    chart.lay_out(timeline, view, as_of_day)
+    focus = None if selected is None or selected.occurred_start is None \
+        else chart.day_number(selected.occurred_start)
+
+    matrix = _matrix(service, state, day, actors, topics, names, topic_titles, notices)
+    # Every claim known (not only those before `as_of`): the chart fades the later ones, so
+    # moving the date in the browser needs no new data.
+    claims = service.claims("force-size", known_at=state.known_at)["claims"]
+    claims_chart = chart.claims_chart(claims, names, as_of_day)
+
+    # The slider runs over the log's own span (first to last day any event covers).
+    first, last = (min(starts), max(ends) - 1) if starts else data_span
+    slider = (min(first, as_of_day), max(last, as_of_day))
+    context: dict[str, Any] = {
+        "state": state,
+        "as_of": day,
+        "as_of_text": as_of_text,
+        "known_at_text": known_text,
+        "actors": actors,
+        "actor_groups": _actor_groups(actors),
+        "names": names,
+        "topics": topics,
+        "topic_titles": topic_titles,
+        "types": [t for t in PAYLOADS if t not in REGISTRY_TYPES] + sorted(REGISTRY_TYPES),
+        "type_labels": TYPE_LABELS,
+        "timeline": timeline,
+        "events": listed,
+        "more": more,
+        "selected": selected,
+        "selected_view": None if selected is None
+        else event_view(selected, names, topic_titles, {}),
+        "matrix": matrix,
+        "claims": claims,
+        "claims_chart": claims_chart,
+        "slider": {"min": chart.from_day_number(slider[0]).isoformat(),
+                   "max": chart.from_day_number(slider[1]).isoformat(),
+                   "days": slider[1] - slider[0], "value": as_of_day - slider[0]},
+        "zoom": zoom_links(state, view, data_span, as_of_day if focus is None else focus),
+        # The live stream starts after the head so that nothing appended between this render
+        # and the browser's subscription is missed.
+        "head": service.head(),
+        "human_date": chart.human_date,
+    }
+    context["boot"] = {
+        "head": context["head"],
+        "as_of": day.isoformat(),
+        "known_at": state.known_at,
+        "filters": {"actor": state.actor, "topic": state.topic, "type": state.type},
+        "view": list(timeline.view),
+        "data": list(timeline.data),
+        "slider_start": slider[0],
+        "mode": timeline.mode,
+        "windowed": matrix["windowed"],
+        "names": {k: v[0] for k, v in names.items()},
+        "topics": topic_titles,
+        "types": TYPE_LABELS,
+    }
+    return context, notices
+
+
+def zoom_links(state: PageState, view: tuple[int, int], data: tuple[int, int],
+               focus: int) -> dict[str, str]:
+    """The hrefs of the zoom and pan controls (the same moves app.js makes without a reload).
+
+    Presets centre on the focus (the selected event, else the as-of date) when it is in view.
+    """
+    start, end = view
+    width = end - start
+    centre = focus if start <= focus < end else (start + end) // 2
+
+    def span(first: int, last: int) -> str:
+        return state.query(span=chart.format_window((first, max(last, first + 2))))
+
+    return {"year": span(centre - 183, centre + 183), "month": span(centre - 15, centre + 16),
+            "fit": state.query(span=chart.format_window(data)),
+            "in": span(centre - width // 4, centre + width // 4),
+            "out": span(centre - width, centre + width) if 2 * width <= MAX_VIEW_DAYS
+            else state.query(span=None),
+            "earlier": span(start - width // 2, end - width // 2),
+            "later": span(start + width // 2, end + width // 2)}
+
+
+def _checked(service: Service, state: PageState, notices: list[Notice]
+             ) -> tuple[PageState, date, str, str | None]:
+    """The state with every value the service rejects dropped (and a notice for each)."""
+    day = today()
+    as_of_text = "today"
+    if state.as_of is not None:
+        try:
+            day = service.as_of(state.as_of)
+            as_of_text = state.as_of
+        except StancelineError as exc:
+            notices.append(Notice("as_of", exc.detail))
+            state = replace(state, as_of=None)
+    known_text = None
+    if state.known_at is not None:
+        try:
+            known_text = service.known_at(state.known_at).strftime("%Y-%m-%d %H:%M UTC")
+        except StancelineError as exc:
+            notices.append(Notice("known_at", exc.detail))
+            state = replace(state, known_at=None)
+    if state.actor is not None:
+        try:
+            state = replace(state, actor=service.actor_id(state.actor))
+        except StancelineError as exc:
+            notices.append(Notice("actor", exc.detail))
+            state = replace(state, actor=None)
+    if state.type is not None and state.type not in PAYLOADS:
+        notices.append(Notice("type", f"there is no event type {state.type!r}"))
+        state = replace(state, type=None)
+    return state, day, as_of_text, known_text
+
+
+def _selected(service: Service, state: PageState, notices: list[Notice]
+              ) -> RecordedEvent | None:
+    if state.event is None:
+        return None
+    try:
+        return service.event(state.event)
+    except StancelineError as exc:
+        notices.append(Notice("event", exc.detail))
+        return None
+
+
+def _listable(event: RecordedEvent, state: PageState) -> bool:
+    # Registry entries are not things that happened; they appear only when asked for.
+    return event.type not in REGISTRY_TYPES or state.type == event.type
+
+
+def _small(state: PageState, events: Sequence[RecordedEvent],
+           names: Mapping[str, tuple[str, str]], topic_titles: Mapping[str, str],
+           selected: RecordedEvent | None, as_of_day: int
+           ) -> tuple[chart.Timeline, list[EventView], More | None]:
+    """All matching events: drawn one by one, listed newest first in windows."""
+    voids = _voids(events)
+    titled = {e.id: headline(e, names, topic_titles) for e in events}
+    marks, lanes = chart.event_marks(events, names, titled, None if selected is None
+                                     else selected.id, as_of_day)
+    timeline = chart.Timeline(mode="events", total=len(events), lanes=list(lanes.values()),
+                              groups=[], marks=marks)
+    listable = [e for e in events if _listable(e, state)]
+    listable.sort(key=lambda e: (e.occurred_start or date.min, e.position), reverse=True)
+    window = listable[:state.shown]
+    listed = [event_view(e, names, topic_titles, voids) for e in window]
+    more = None
+    if len(listable) > len(window):
+        more = More(href=state.query(shown=min(state.shown + LIST_PAGE, TIMELINE_EVENTS)),
+                    label=f"Show {min(LIST_PAGE, len(listable) - len(window))} more",
+                    shown=len(window), total=len(listable))
+    return timeline, listed, more
+
+
+def _large(service: Service, state: PageState, data: Mapping[str, Any],
+           names: Mapping[str, tuple[str, str]]
+           ) -> tuple[chart.Timeline, list[EventView], More | None]:
+    """Too many events to draw: aggregated blocks, and the list one cursor page at a time."""
+    blocks, lanes, period, hidden = chart.aggregate(data["buckets"], names)
+    for block in blocks:
+        # A block opens the events of its actor: the list then pages through just those.
+        block.href = state.query(actor=block.lane, after=0) \
+            if block.lane not in (chart.WORLD, chart.OTHERS) else state.query()
+    timeline = chart.Timeline(mode="buckets", total=data["total"], lanes=lanes, groups=[],
+                              blocks=blocks, period=period, hidden_lanes=hidden)
+    page, next_after = service.events(actor=state.actor, topic=state.topic, type=state.type,
+                                      known_at=state.known_at, after=state.after,
+                                      limit=LIST_PAGE)
+    titles: dict[str, str] = {}
+    listed = [event_view(e, names, titles, {}) for e in page if _listable(e, state)]
+    more = More(href=None if next_after is None else state.query(after=next_after),
+                label=f"Next {LIST_PAGE} events", shown=len(listed), total=data["total"],
+                first=state.query(after=0) if state.after else None,
+                start=page[0].position if page else None,
+                end=page[-1].position if page else None)
+    return timeline, listed, more
+
+
+def _voids(events: Sequence[RecordedEvent]) -> dict[str, str]:
+    """Which listed events were retracted or superseded, and by which event."""
+    found: dict[str, str] = {}
+    for event in events:
+        target = event.data.get("target") if event.type == "event.retracted" else event.supersedes
+        if target:
+            found.setdefault(str(target), event.id)
+    return found
+
+
+def headline(event: RecordedEvent, names: Mapping[str, tuple[str, str]],
+             topic_titles: Mapping[str, str]) -> str:
+    """A one-line title for an event: its summary, else what it says in words."""
+    data = event.data
+    summary = str(data.get("summary") or "").strip()
+    title = str(data.get("title") or "").strip()
+    if title:
+        return title
+    if summary:
+        return summary
+    actor = names.get(event.actor or "", (event.actor or "", ""))[0]
+    topic = topic_titles.get(event.topic or "", event.topic or "")
+    if event.type == "stance.declared":
+        return f"{actor}: {data.get('stance')} on {topic}"
+    if event.type == "event.retracted":
+        return f"Retraction of event {data.get('target')}"
+    if event.type == "actor.registered":
+        return f"Actor registered: {data.get('name')}"
+    if event.type == "topic.defined":
+        return f"Topic defined: {data.get('title')}"
+    return f"{TYPE_LABELS.get(event.type, event.type)} by {actor}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """What the list and the details panel show of one event (strings the template escapes)."""
+
+    id: str
+    position: int
+    type: str
+    type_label: str
+    symbol: str
+    actor: str | None
+    actor_name: str
+    topic: str | None
+    topic_title: str
+    stance: str
+    conditions: list[str]
+    title: str
+    summary: str
+    speaker: str | None
+    participants: list[str]
+    place: str | None
+    claim: str | None
+    occurred: str | None
+    occurred_text: str | None
+    relative_to: str | None
+    precision: str | None
+    resolved: str | None
+    start: str | None
+    end: str | None
+    start_day: int | None
+    end_day: int | None
+    quote: str | None
+    document: str | None
+    publisher: str | None
+    published: str | None
+    url: str | None
+    disputed: bool
+    note: str | None
+    recorded_at: str
+    voided_by: str | None
+    supersedes: str | None
+
+
+def event_view(event: RecordedEvent, names: Mapping[str, tuple[str, str]],
+               topic_titles: Mapping[str, str], voids: Mapping[str, str]) -> EventView:
+    """What the list shows of one event."""
+    data = event.data
+    source = event.source or {}
+    title = headline(event, names, topic_titles)
+    summary = str(data.get("summary") or "").strip()
+    speaker = data.get("speaker")
+    people = [names.get(a, (a, ""))[0] for a in
+              (data.get("participants") or data.get("signatories") or [])]
+    resolved = None
+    start = event.occurred_start
+    end = event.occurred_end
+    if start is not None and end is not None:
+        resolved = chart.human_date(start)
+        if end != start:
+            resolved += f" {chart.DASH} {chart.human_date(end)}"
+    return EventView(
+        id=event.id,
+        position=event.position,
+        type=event.type,
+        type_label=TYPE_LABELS.get(event.type, event.type),
+        symbol=chart.SYMBOLS.get(event.type, "other"),
+        actor=event.actor,
+        actor_name=names.get(event.actor or "", (event.actor or "", ""))[0],
+        topic=event.topic,
+        topic_title=topic_titles.get(event.topic or "", event.topic or ""),
+        stance=str(data.get("stance") or ""),
+        conditions=[str(c) for c in data.get("conditions") or []],
+        title=title,
+        summary=summary if summary and summary != title else "",
+        speaker=None if not speaker else names.get(speaker, (speaker, ""))[0],
+        participants=people,
+        place=data.get("place"),
+        claim=_claim_text(data) if event.type == "claim.made" else None,
+        occurred=event.occurred,
+        occurred_text=event.occurred_text,
+        relative_to=event.relative_to,
+        precision=event.precision,
+        resolved=resolved,
+        start=None if start is None else start.isoformat(),
+        end=None if end is None else end.isoformat(),
+        start_day=None if start is None else chart.day_number(start),
+        end_day=None if end is None else chart.day_number(end) + 1,
+        quote=source.get("quote"),
+        document=source.get("document"),
+        publisher=source.get("publisher"),
+        published=source.get("published"),
+        url=safe_url(source.get("url")),
+        disputed=event.disputed,
+        note=event.note,
+        recorded_at=event.recorded_at.strftime("%Y-%m-%d %H:%M UTC"),
+        voided_by=voids.get(event.id),
+        supersedes=event.supersedes,
+    )
+
+
+def _claim_text(data: Mapping[str, Any]) -> str:
+    if data.get("value") is not None:
+        amount = chart.format_number(float(data["value"]))
+    else:
+        amount = chart.DASH.join(chart.format_number(float(data[k])) for k in ("low", "high")
+                          if data.get(k) is not None)
+    parts = [data.get("qualifier"), amount, data.get("unit")]
+    return " ".join(str(p) for p in parts if p)
+
+
+def _actor_groups(actors: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]:
+    """Actors for the filter's `<optgroup>`s, in the timeline's group order."""
+    grouped: dict[str, list[Any]] = {}
+    for actor in actors:
+        grouped.setdefault(chart.GROUP_OF_KIND.get(actor["kind"], "other"), []).append(actor)
+    return [(title, sorted(grouped[key], key=lambda a: str(a["name"]).lower()))
+            for key, title in chart.GROUPS if key in grouped]
+
+
+def _matrix(service: Service, state: PageState, day: date,
+            actors: Sequence[Mapping[str, Any]], topics: Sequence[Mapping[str, Any]],
+            names: Mapping[str, tuple[str, str]], topic_titles: Mapping[str, str],
+            notices: list[Notice]) -> dict[str, Any]:
+    """Actors x topics as of the state's date, each cell with its deciding evidence."""
+    pairs = service.stance_pairs(state.actor, state.topic)
+    kinds = {a["actor"]: a["kind"] for a in actors}
+    order = {key: i for i, (key, _) in enumerate(chart.GROUPS)}
+
+    def row_key(actor: str) -> tuple[int, str]:
+        group = chart.GROUP_OF_KIND.get(kinds.get(actor, ""), "other")
+        return order[group], names.get(actor, (actor, ""))[0].lower()
+
+    row_ids = sorted({a for a, _ in pairs} | ({state.actor} if state.actor else set()),
+                     key=row_key)
+    windowed = len(pairs) > MATRIX_PAIRS
+    first = min(state.rows, max(0, len(row_ids) - 1)) if windowed else 0
+    visible = row_ids[first:first + MATRIX_ROWS] if windowed else row_ids
+    answers: list[dict[str, Any]] = []
+    as_of, known_at = state.as_of, state.known_at
+    if windowed:
+        shown = set(visible)
+        for actor, topic in pairs:
+            if actor in shown:
+                answers += service.stance(actor, topic, as_of, known_at)["stances"]
+    elif row_ids:
+        answers = service.stances(actor=state.actor, topic=state.topic, as_of=as_of,
+                                  known_at=known_at)["stances"]
+    by_pair = {(s["actor"], s["topic"]): s for s in answers}
+    column_ids = [t["topic"] for t in topics]
+    column_ids += sorted({t for _, t in pairs} - set(column_ids))
+    if state.topic is not None:
+        column_ids = [state.topic]
+    columns = [{"topic": t, "title": topic_titles.get(t, t)} for t in column_ids]
+    groups: list[dict[str, Any]] = []
+    for actor in visible:
+        group = chart.GROUP_OF_KIND.get(kinds.get(actor, ""), "other")
+        if not groups or groups[-1]["key"] != group:
+            groups.append({"key": group, "title": dict(chart.GROUPS)[group], "rows": []})
+        cells = [_cell(state, day, actor, t, by_pair.get((actor, t))) for t in column_ids]
+        groups[-1]["rows"].append({"actor": actor, "name": names.get(actor, (actor, ""))[0],
+                                   "cells": cells})
+    if state.actor and not pairs:
+        notices.append(Notice("actor", f"{names.get(state.actor, (state.actor, ''))[0]} has "
+                                       "declared no stance in the log"))
+    pages = None
+    if windowed:
+        pages = {"first": first + 1, "last": first + len(visible), "total": len(row_ids),
+                 "prev": state.query(rows=max(0, first - MATRIX_ROWS)) if first else None,
+                 "next": state.query(rows=first + MATRIX_ROWS)
+                 if first + MATRIX_ROWS < len(row_ids) else None}
+    return {"columns": columns, "groups": groups, "windowed": windowed, "pages": pages,
+            "rows": len(visible)}
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One matrix cell: the stance in words, whether it is certain, and its evidence."""
+
+    actor: str
+    topic: str
+    stance: str
+    certain: bool
+    label: str
+    possible: list[str]
+    title: str
+    evidence: str | None
+    href: str
+
+
+def _cell(state: PageState, as_of: date, actor: str, topic: str,
+          answer: Mapping[str, Any] | None) -> Cell:
+    if answer is None:
+        answer = {"stance": "unknown", "certain": True, "possible": [], "evidence": [],
+                  "since": None, "conditions": []}
+    evidence = answer["evidence"]
+    decider = next((e for e in evidence if e.get("counts") == "certain"),
+                   evidence[0] if evidence else None)
+    stance = str(answer["stance"])
+    possible = [str(p) for p in answer["possible"]]
+    title = f"{stance} since {answer['since']}" if answer["since"] else stance
+    if possible:
+        title += f"; may already be {' or '.join(possible)} (a dated span overlaps the date)"
+    if answer["conditions"]:
+        title += "; conditions: " + "; ".join(str(c) for c in answer["conditions"])
+    if decider is not None:
+        href = state.query(event=decider["id"]) + "#details"
+    else:
+        # Nothing to show but the projection's own answer: that nothing is known.
+        href = f"/api/stances?actor={quote(actor)}&topic={quote(topic)}&as_of={as_of}"
+    return Cell(actor=actor, topic=topic, stance=stance, certain=bool(answer["certain"]),
+                label=stance + ("" if answer["certain"] else "?"), possible=possible,
+                title=title, evidence=None if decider is None else str(decider["id"]),
+                href=href)
