@@ -280,19 +280,24 @@ def changes(
 
 @app.command()
 def bench(
-    events: Annotated[int, typer.Option("--events", "-n", min=1, help="synthetic events")
-                      ] = 100_000,
+    events: Annotated[int | None, typer.Option(
+        "--events", "-n", min=1, help="synthetic events (default 100,000; 2,000 with --quick)")
+                      ] = None,
     database: Annotated[str | None, typer.Option(
         "--database", "-d", help="a PostgreSQL URL (its own scratch schema is used); "
                                  "default: a scratch SQLite file")] = None,
-    appends: Annotated[int, typer.Option(min=1, help="single appends to time")] = 1_000,
+    appends: Annotated[int | None, typer.Option(
+        min=1, help="single appends to time (default 1,000; 100 with --quick)")] = None,
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="small and short, for CI: 2,000 events, 1 s HTTP phases")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Measure load and append speed on a synthetic log (SQLite, or PostgreSQL with -d)."""
+    """Measure load, append, as-of (in-process and HTTP), matrix and replay on a synthetic log,
+    each against a ceiling measured in the same run, and the eventsourcing peer."""
     from stanceline import bench as benchmark
 
     try:
-        report = benchmark.run(events=events, database=database, appends=appends)
+        report = benchmark.run(events=events, database=database, appends=appends, quick=quick)
     except StancelineError as exc:
         raise fail(exc.detail) from None
     typer.echo(benchmark.main_report(report, as_json))

@@ -6,13 +6,27 @@ import json
 import random
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 STANCES = ("supports", "opposes", "conditional", "undecided")
+ACTORS = 1_000
+TOPICS = 20
+FIRST_YEAR, LAST_YEAR = 2014, 2026
 
 
-def synthetic_events(n: int, *, actors: int = 1_000, topics: int = 20, seed: int = 7,
+def actor_name(index: int) -> str:
+    """The id of the synthetic actor number `index`."""
+    return f"a{index:04d}"
+
+
+def topic_name(index: int) -> str:
+    """The id of the synthetic topic number `index`."""
+    return f"t{index:02d}"
+
+
+def synthetic_events(n: int, *, actors: int = ACTORS, topics: int = TOPICS, seed: int = 7,
                      retract_every: int = 100) -> Iterator[dict[str, Any]]:
     """`n` events in the API's input form: stances over `actors` x `topics`, 1% retractions."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
@@ -24,7 +38,7 @@ def synthetic_events(n: int, *, actors: int = 1_000, topics: int = 20, seed: int
             yield {"id": event_id, "type": "event.retracted",
                    "data": {"target": rng.choice(recent), "reason": "synthetic correction"}}
             continue
-        year = rng.randint(2014, 2026)
+        year = rng.randint(FIRST_YEAR, LAST_YEAR)
         precision = rng.random()
         if precision < 0.7:
             occurred = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
@@ -37,8 +51,8 @@ def synthetic_events(n: int, *, actors: int = 1_000, topics: int = 20, seed: int
             recent.pop(0)
         yield {
             "id": event_id, "type": "stance.declared", "occurred": occurred,
-            "data": {"actor": f"a{rng.randrange(actors):04d}",
-                     "topic": f"t{rng.randrange(topics):02d}",
+            "data": {"actor": actor_name(rng.randrange(actors)),
+                     "topic": topic_name(rng.randrange(topics)),
                      "stance": STANCES[rng.randrange(4)], "summary": "synthetic"},
             "source": {"document": "synthetic", "quote": f"statement {i}"},
         }
@@ -51,3 +65,17 @@ def write_jsonl(path: Path, n: int, **kwargs: Any) -> Path:
             handle.write(json.dumps(event, separators=(",", ":")))
             handle.write("\n")
     return path
+
+
+def random_day(rng: random.Random) -> date:
+    """A day of the synthetic span (the years events are dated in)."""
+    first = date(FIRST_YEAR, 1, 1)
+    return first + timedelta(days=rng.randrange((date(LAST_YEAR, 12, 31) - first).days + 1))
+
+
+def query_space(n: int, *, actors: int = ACTORS, topics: int = TOPICS, seed: int = 29
+                ) -> list[tuple[str, str, date]]:
+    """`n` random (actor, topic, as_of) questions over the synthetic space."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    return [(actor_name(rng.randrange(actors)), topic_name(rng.randrange(topics)),
+             random_day(rng)) for _ in range(n)]
