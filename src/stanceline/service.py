@@ -230,12 +230,14 @@ class Service:
                 as_of: str | None = None, known_at: str | None = None) -> dict[str, Any]:
         """Stances as of a date, known at a time: one pair, an actor's, a topic's, or all."""
         day, moment = self._when(as_of, known_at)
+        # Without `known_at` everything recorded so far counts: no bound to apply.
+        bound = None if known_at is None else moment
         actor_id = None if actor is None else self.actor_id(actor)
         if actor_id is not None and topic is not None:
             pairs = [(actor_id, topic)]
         else:
             pairs = self.store.stance_pairs(actor_id, topic)
-        answers = [self.store.stance(a, t, day, moment).as_dict() for a, t in pairs]
+        answers = [self.store.stance(a, t, day, bound).as_dict() for a, t in pairs]
         return {"as_of": day.isoformat(), "known_at": format_timestamp(moment),
                 "stances": answers}
 

@@ -11,7 +11,9 @@ from stanceline.errors import Unauthorized
 from stanceline.service import Service
 
 
-def get_service(request: Request) -> Service:
+# Both dependencies are `async def`: a plain `def` would be run in the thread pool on every
+# request, which costs more than the as-of query itself.
+async def get_service(request: Request) -> Service:
     """The service the app was created with."""
     service: Service = request.app.state.service
     return service
@@ -20,7 +22,7 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-def require_writer(service: ServiceDep,
+async def require_writer(service: ServiceDep,
                    authorization: Annotated[str | None, Header()] = None) -> None:
     """Writes need `Authorization: Bearer <token>` when tokens are configured."""
     tokens = service.settings.tokens
