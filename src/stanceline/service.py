@@ -176,9 +176,9 @@ class Service:
         if limit < 1 or limit > self.settings.max_page:
             raise LimitExceeded(f"`limit` must be between 1 and {self.settings.max_page} "
                                 "(STANCELINE_MAX_PAGE)")
-        if after < 0:
-            raise InvalidInput("`after` must be a position >= 0",
-                               [{"path": "after", "message": "must be >= 0"}])
+        if not 0 <= after < 2**63:
+            raise InvalidInput("`after` must be a position between 0 and 2**63 - 1",
+                               [{"path": "after", "message": "out of range"}])
         flt = EventFilter(
             actor=actor, topic=topic, type=type,
             occurred_from=None if occurred_from is None else self.as_of(occurred_from, "from",

@@ -17,6 +17,9 @@ from stanceline.api.models import (
     VerifyOut,
 )
 
+# Positions are 64-bit integers in both engines.
+MAX_POSITION = 2**63 - 1
+
 router = APIRouter(prefix="/api", tags=["events"], responses=ERRORS)
 
 
@@ -36,7 +39,7 @@ async def list_events(
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     known_at: str | None = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1)] = 100,
 ) -> dict[str, Any]:
     """Events in position order, filtered; `next_after` is the cursor of the next page."""

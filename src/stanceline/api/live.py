@@ -79,8 +79,9 @@ def start_position(after: int | None, last_event_id: str | None) -> int | None:
                              "description": "`id: <position>`, `event: appended`, "
                                             "`data: <envelope JSON>` per appended event"}})
 async def live(request: Request, service: ServiceDep,
-               after: Annotated[int | None, Query(ge=0, description="a position: send the "
-                                                  "events after it (default: from now on)")]
+               after: Annotated[int | None, Query(
+                   ge=0, le=2**63 - 1,
+                   description="a position: send the events after it (default: from now on)")]
                = None,
                last_event_id: Annotated[str | None, Header(max_length=40)] = None
                ) -> StreamingResponse:
