@@ -46,7 +46,9 @@ class EventId(sa.types.TypeDecorator[str]):
 events = sa.Table(
     "events",
     metadata,
-    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    # On SQLite an INTEGER primary key is the rowid itself: no second index to write.
+    sa.Column("position", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+              primary_key=True, autoincrement=False),
     sa.Column("id", EventId, nullable=False, unique=True),
     sa.Column("stream", sa.String(120), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
