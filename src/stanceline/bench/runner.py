@@ -8,9 +8,11 @@ import platform
 import resource
 import statistics
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from stanceline.bench import peer
 from stanceline.bench.http import LoadGenerator, http_appends, served
@@ -29,6 +31,7 @@ from stanceline.bench.inprocess import (
     measure_replay,
     percentile,
 )
+from stanceline.bench.page import PAGE_TARGET_EVENTS, PageResult, measure_page
 from stanceline.bench.report import Measure, Report, Target
 from stanceline.bench.scratch import Scratch, engine_name, scratch_database, server_version
 from stanceline.service import PARALLEL_LOAD_BYTES
@@ -88,6 +91,13 @@ def run(events: int | None = None, database: str | None = None, appends: int | N
         source = write_jsonl(workdir / "events.jsonl", plan.events)
         with scratch_database(database, workdir) as scratch:
             _measure_store(report, plan, scratch, source, workdir)
+            page = measure_page(scratch.url, repeats=3)
+            _page_row(report, page, None)
+            if report.engine == "postgresql":
+                _measure_two_processes(report, plan, scratch, workdir)
+        small = write_jsonl(workdir / "page.jsonl", min(plan.events, PAGE_TARGET_EVENTS))
+        with scratch_database(database, workdir, prefix="page") as scratch:
+            _page_row(report, measure_page(scratch.url, small), 300.0)
         _measure_peer(report, plan, database, workdir)
     report.add(Measure("peak RSS (bench process)", max_rss_mib(resource.RUSAGE_SELF), "MiB",
                        "resource.getrusage(RUSAGE_SELF).ru_maxrss, whole run",
@@ -237,6 +247,47 @@ def _measure_http(report: Report, plan: Plan, scratch: Scratch, workdir: Path,
     if server.peak_rss_mib:
         report.add(Measure("peak RSS (server process)", server.peak_rss_mib, "MiB",
                            "VmHWM of the uvicorn process at the end of the HTTP measures"))
+
+
+def _page_row(report: Report, page: PageResult, target_ms: float | None) -> None:
+    report.add(Measure(
+        f"page GET / ({page.events:,} events)", page.median_ms, "ms",
+        f"server time in-process (store reads, projections, template), median of "
+        f"{len(page.timings)} after a warm-up; {page.size / 1024:,.0f} KiB of HTML",
+        target=None if target_ms is None else Target("<=", target_ms, "value")))
+
+
+def _measure_two_processes(report: Report, plan: Plan, scratch: Scratch,
+                           workdir: Path) -> None:
+    """Two service processes on one PostgreSQL: reads on both while one also takes writes."""
+    paths = [f"/api/stances?actor={a}&topic={t}&as_of={d.isoformat()}"
+             for a, t, d in query_space(plan.paths, seed=43)]
+    half = max(1, plan.concurrency // 2)
+    results: dict[str, Any] = {}
+    with served(scratch.url, workdir) as first, served(scratch.url, workdir) as second, \
+            LoadGenerator() as gen_a, LoadGenerator() as gen_b:
+        def read(name: str, generator: LoadGenerator, port: int) -> None:
+            results[name] = generator.run(port, paths, half, plan.http_warmup,
+                                          plan.http_seconds)
+
+        def write() -> None:
+            time.sleep(plan.http_warmup)
+            results["appends"] = http_appends(second.port, max(10, plan.appends // 4))
+
+        threads = [threading.Thread(target=read, args=("a", gen_a, first.port)),
+                   threading.Thread(target=read, args=("b", gen_b, second.port)),
+                   threading.Thread(target=write)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    a, b, appends = results["a"], results["b"], results["appends"]
+    report.add(Measure(
+        "HTTP as-of, 2 processes, 1 database", a["rps"] + b["rps"], "req/s",
+        f"two `stanceline serve` processes on one PostgreSQL, c={half} each "
+        f"({a['rps']:,.0f} + {b['rps']:,.0f} req/s, p99 {max(a['p99_ms'], b['p99_ms']):.1f} ms)"
+        f" while {appends.count:,} single appends went to the second at "
+        f"{appends.rate:,.0f}/s"))
 
 
 def _measure_peer(report: Report, plan: Plan, database: str | None, workdir: Path) -> None:
