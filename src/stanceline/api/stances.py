@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from stanceline.api.deps import ServiceDep
+from stanceline.api.deps import ServiceDep, get_service
 from stanceline.api.models import (
     ERRORS,
     ActorDetailOut,
@@ -57,8 +57,9 @@ def _text(request: Request, name: str, max_length: int) -> str | None:
 
 @router.get("/stances", response_model=StancesOut,
             openapi_extra={"parameters": _STANCES_PARAMETERS})
-async def stances(request: Request, service: ServiceDep) -> Response:
+async def stances(request: Request) -> Response:
     """Stances as of a date (`as_of`), as known at a time (`known_at`)."""
+    service = await get_service(request)
     # The hot route reads its four query parameters itself and answers plain JSON: FastAPI's
     # parameter models and response validation cost more than the as-of query (the response
     # model above still documents the answer, and the parameters are declared for OpenAPI).
