@@ -173,3 +173,17 @@ def test_actor_directory_resolves_aliases(store: EventStore) -> None:
     assert store.actor("nobody") is None
     assert [t["topic"] for t in store.topics()] == [T]
     assert len(store.actors()) == 3
+
+
+def test_stances_answer_the_same_from_many_threads(store: EventStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store.append([stance(f"a{i}", T, "supports" if i % 2 else "opposes", "2025-01-01")
+                  for i in range(12)])
+    expected = [store.stance(f"a{i}", T, date(2025, 6, 1)).stance for i in range(12)]
+    # More threads than the store keeps hot connections for: the rest use the pool.
+    with ThreadPoolExecutor(10) as pool:
+        for _ in range(3):
+            got = list(pool.map(lambda i: store.stance(f"a{i}", T, date(2025, 6, 1)).stance,
+                                range(12)))
+            assert got == expected

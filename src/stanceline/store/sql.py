@@ -51,6 +51,7 @@ from stanceline.store.schema import (
 _APPEND_LOCK_KEY = 0x5374616E6365  # "Stance"
 _ID_CHUNK = 500
 NOTIFY_CHANNEL = "stanceline_events"
+MAX_HOT_CONNECTIONS = 4
 _PAGE = 10_000
 
 EVENT_COLUMNS = (
@@ -191,9 +192,14 @@ class HotReads:
         self._all: list[Any] = []
         self._lock = threading.Lock()
 
-    def _connection(self) -> Any:
+    def _connection(self) -> Any | None:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            with self._lock:
+                # A few threads answer most reads (the event loop, a handful of pool threads);
+                # past that, threads share the pool rather than each holding a connection.
+                if len(self._all) >= MAX_HOT_CONNECTIONS:
+                    return None
             cargs, cparams = self._engine.dialect.create_connect_args(self._engine.url)
             if self._dialect == "sqlite":
                 cparams = {**cparams, "check_same_thread": False}
@@ -211,6 +217,9 @@ class HotReads:
         """Run one read statement; a broken connection is replaced once."""
         for attempt in (1, 2):
             conn = self._connection()
+            if conn is None:
+                with self._engine.connect() as pooled:
+                    return list(pooled.exec_driver_sql(sql, params).all())
             try:
                 cursor = conn.cursor()
                 try:
@@ -220,6 +229,8 @@ class HotReads:
                     cursor.close()
             except Exception:
                 self._local.conn = None
+                with self._lock:
+                    self._all.remove(conn)
                 with contextlib.suppress(Exception):
                     conn.close()
                 if attempt == 2:
