@@ -26,6 +26,18 @@ DatabaseOpt = Annotated[str | None, typer.Option(
     help="SQLAlchemy URL (default sqlite:///./stanceline.db)")]
 
 
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+KnownAtOpt = Annotated[str | None, typer.Option(
+    "--known-at", help="what the log held then: a timestamp, a date or text")]
+
+
+def printed_as_json(answer: dict[str, Any], as_json: bool) -> bool:
+    """Print the answer as JSON if asked; whether it was."""
+    if as_json:
+        typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+    return as_json
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one clear line on stderr and exit non-zero."""
     typer.echo(f"error: {message}", err=True)
@@ -97,7 +109,9 @@ def serve(
     with opened(database) as service:
         from stanceline.api.app import seed
 
-        seed(service)
+        said = seed(service)
+    if said:
+        typer.echo(said, err=True)
     os.environ["STANCELINE_LOAD_SEED"] = "false"
     uvicorn.run("stanceline.api.app:app_from_env", factory=True, host=host, port=port,
                 workers=workers, loop="uvloop", http="httptools", log_level="info",
@@ -218,15 +232,13 @@ def stance(
     actor: Annotated[str, typer.Argument(help="an actor id or any of its names")],
     topic: Annotated[str, typer.Argument(help="a topic id, e.g. troops-in-ukraine")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date or text")] = None,
-    known_at: Annotated[str | None, typer.Option("--known-at", help="timestamp, date, text")
-                        ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    known_at: KnownAtOpt = None,
+    as_json: JsonOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
     """An actor's stance on a topic as of a date, with the evidence."""
     answer = run(database, lambda s: s.stance(actor, topic, as_of, known_at))
-    if as_json:
-        typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+    if printed_as_json(answer, as_json):
         return
     typer.echo(f"as of {answer['as_of']} (known at {answer['known_at']})")
     for item in answer["stances"]:
@@ -239,14 +251,13 @@ def stance(
 def history(
     actor: Annotated[str, typer.Argument(help="an actor id or any of its names")],
     topic: Annotated[str, typer.Argument(help="a topic id")],
-    known_at: Annotated[str | None, typer.Option("--known-at")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    known_at: KnownAtOpt = None,
+    as_json: JsonOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
     """Each change of an actor's stance on a topic."""
     answer = run(database, lambda s: s.history(actor, topic, known_at))
-    if as_json:
-        typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+    if printed_as_json(answer, as_json):
         return
     if not answer["changes"]:
         typer.echo(f"{answer['actor']} has declared no stance on {answer['topic']}")
@@ -263,14 +274,13 @@ def changes(
     end: Annotated[str | None, typer.Option("--to", help="ISO date or text (default today)")
                    ] = None,
     topic: Annotated[str | None, typer.Option("--topic")] = None,
-    known_at: Annotated[str | None, typer.Option("--known-at")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    known_at: KnownAtOpt = None,
+    as_json: JsonOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
     """Who moved between two dates."""
     answer = run(database, lambda s: s.changes(start, end, topic, known_at))
-    if as_json:
-        typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+    if printed_as_json(answer, as_json):
         return
     typer.echo(f"from {answer['from']} to {answer['to']}: {len(answer['changes'])} moved")
     for move in answer["changes"]:
@@ -290,7 +300,7 @@ def bench(
         min=1, help="single appends to time (default 1,000; 100 with --quick)")] = None,
     quick: Annotated[bool, typer.Option(
         "--quick", help="small and short, for CI: 2,000 events, 1 s HTTP phases")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Measure load, append, as-of (in-process and HTTP), matrix and replay on a synthetic log,
     each against a ceiling measured in the same run, and the eventsourcing peer."""

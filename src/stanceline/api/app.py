@@ -61,17 +61,20 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     return app
 
 
-def seed(service: Service) -> None:
-    """Load the curated events once (ids make it idempotent); a bad seed never stops startup."""
+def seed(service: Service) -> str | None:
+    """Load the curated events once (ids make it idempotent); a bad seed never stops startup.
+
+    Returns what happened, in one line, or None when there is nothing to load."""
     folder = service.settings.seed_events_dir
     if not service.settings.load_seed or folder is None or not folder.is_dir():
-        return
+        return None
     try:
         summary = service.load([folder])
     except StancelineError as exc:
         log.error("seed events not loaded: %s", exc.detail)
-    else:
-        log.info("seed: %s", summary.line())
+        return f"seed events not loaded: {exc.detail}"
+    log.info("seed: %s", summary.line())
+    return f"seed: {summary.line()}"
 
 
 def app_from_env() -> FastAPI:
