@@ -1,0 +1,52 @@
+"""Old schema versions are upcast when read; the stored row (and its hash) never changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stanceline.domain import upcast
+from stanceline.store.sql import SqlEventStore
+from tests.conftest import stance
+
+
+@pytest.fixture
+def summary_renamed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    def v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+        moved = dict(data)
+        moved["gist"] = moved.pop("summary")
+        return moved
+
+    monkeypatch.setitem(upcast.UPCASTERS, ("stance.declared", 1), v1_to_v2)
+    yield
+
+
+def test_reads_are_upcast_and_the_chain_still_verifies(tmp_path: Path,
+                                                       summary_renamed: None) -> None:
+    store = SqlEventStore(f"sqlite:///{tmp_path / 'u.db'}")
+    try:
+        sent = stance("fra", "t", "supports", "2024", data_extra={"summary": "floated"})
+        store.append([sent])
+        read = store.get(sent.id)
+        assert read is not None and read.schema_version == 2
+        assert read.data["gist"] == "floated" and "summary" not in read.data
+        raw = next(store.iter_all())
+        assert raw.schema_version == 1 and raw.data["summary"] == "floated"
+        assert store.verify().ok
+    finally:
+        store.close()
+
+
+def test_upcasters_chain_until_no_newer_version() -> None:
+    steps = {("x", 1): lambda d: {**d, "b": 1}, ("x", 2): lambda d: {**d, "c": 2}}
+    saved = dict(upcast.UPCASTERS)
+    try:
+        upcast.UPCASTERS.update(steps)
+        assert upcast.upcast("x", 1, {"a": 0}) == (3, {"a": 0, "b": 1, "c": 2})
+        assert upcast.upcast("x", 3, {"a": 0}) == (3, {"a": 0})
+    finally:
+        upcast.UPCASTERS.clear()
+        upcast.UPCASTERS.update(saved)
