@@ -51,7 +51,7 @@ from stanceline.store.schema import (
 _APPEND_LOCK_KEY = 0x5374616E6365  # "Stance"
 _ID_CHUNK = 500
 NOTIFY_CHANNEL = "stanceline_events"
-MAX_HOT_CONNECTIONS = 4
+MAX_HOT_CONNECTIONS = 8
 _PAGE = 10_000
 
 EVENT_COLUMNS = (
