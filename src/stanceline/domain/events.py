@@ -342,9 +342,9 @@ def event_actors(event: RecordedEvent) -> list[str]:
         speaker = event.data.get("speaker")
         return [] if speaker is None or speaker == event.actor else [speaker]
     names = referenced_actors(event.type, event.data)
-    if event.actor is not None and event.type != "stance.declared":
+    if event.actor is not None:
         names.insert(0, event.actor)
-    return [a for a in dict.fromkeys(names) if a != event.actor or event.type != "stance.declared"]
+    return list(dict.fromkeys(names))
 
 
 def referenced_actors(type_name: str, data: dict[str, Any]) -> list[str]:
