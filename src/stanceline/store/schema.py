@@ -72,10 +72,12 @@ events = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.UniqueConstraint("stream", "version", name="uq_events_stream_version"),
 )
-# The as-of index: the latest stance of (actor, topic) on or before a date is one index probe.
+# The as-of index: the latest stance of (actor, topic) on or before a date is one index probe;
+# `occurred_end` rides along so telling a finished span from one in progress reads no row.
 sa.Index(
     "ix_events_stance_asof",
     events.c.actor, events.c.topic, events.c.occurred_start, events.c.position,
+    events.c.occurred_end,
     sqlite_where=events.c.type == "stance.declared",
     postgresql_where=events.c.type == "stance.declared",
 )
