@@ -25,7 +25,6 @@ class Settings(BaseSettings):
     api_tokens: str = ""
     max_body_bytes: int = 1024 * 1024
     max_batch_events: int = 10_000
-    max_string_chars: int = 20_000
     max_page: int = 1_000
     seed_events_dir: Path | None = Field(default_factory=default_events_dir)
     load_seed: bool = True

@@ -31,6 +31,7 @@ from stanceline.domain.events import (
     from_envelope,
     prepare,
 )
+from stanceline.domain.payloads import IDENT_PATTERN
 from stanceline.domain.projections import Stance, claim_dict
 from stanceline.errors import InvalidDate, InvalidInput, LimitExceeded, NotFound, StancelineError
 from stanceline.store import EventFilter, EventStore, open_store
@@ -333,7 +334,7 @@ class Service:
         return datetime.combine(day, time.max, tzinfo=UTC)
 
 
-_IDENT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_IDENT = re.compile(IDENT_PATTERN)
 
 
 def _brief(stance: Stance) -> dict[str, Any]:

@@ -284,6 +284,10 @@ def default_stream(type_name: str, data: Payload) -> str:
 @lru_cache(maxsize=65_536)
 def _span(occurred: str | None, occurred_text: str | None,
           relative_to: str | None) -> DateSpan | None:
+    # Checked here, whatever else is given, so the cache answers for it too.
+    reference = None if relative_to is None else parse_edtf(relative_to)
+    if relative_to is not None and reference is None:
+        raise InvalidDate(relative_to, "`relative_to` takes YYYY, YYYY-MM or YYYY-MM-DD")
     if occurred is not None:
         span = parse_edtf(occurred)
         if span is None:
@@ -291,13 +295,7 @@ def _span(occurred: str | None, occurred_text: str | None,
                                         "put free text in `occurred_text`")
         return span
     if occurred_text:
-        reference = None
-        if relative_to is not None:
-            ref_span = parse_edtf(relative_to)
-            if ref_span is None:
-                raise InvalidDate(relative_to, "`relative_to` takes YYYY, YYYY-MM or YYYY-MM-DD")
-            reference = ref_span.end
-        return parse_date(occurred_text, reference)
+        return parse_date(occurred_text, None if reference is None else reference.end)
     return None
 
 
@@ -308,8 +306,6 @@ def prepare(event: EventIn) -> PreparedEvent:
     data_dict = data.model_dump(mode="json")
     source = None if event.source is None else event.source.model_dump(mode="json")
     span = _span(event.occurred, event.occurred_text, event.relative_to)
-    if event.relative_to is not None and parse_edtf(event.relative_to) is None:
-        raise InvalidDate(event.relative_to, "`relative_to` takes YYYY, YYYY-MM or YYYY-MM-DD")
     return PreparedEvent(
         id=str(uid),
         type=event.type,

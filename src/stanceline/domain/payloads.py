@@ -9,9 +9,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 # Identifiers are lowercase slugs or ISO alpha-3 codes: `gbr`, `keir-starmer`.
-Ident = Annotated[
-    str, StringConstraints(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9-]*$")
-]
+IDENT_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=IDENT_PATTERN)]
 Text = Annotated[str, StringConstraints(max_length=4000)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 

@@ -44,11 +44,14 @@ class InMemoryStore:
                 if target is not None and target not in self._by_id and target not in batch_ids:
                     raise InvalidInput(f"no event with id {target} to retract or supersede",
                                        [{"path": "supersedes", "message": f"unknown {target}"}])
-            for event in plan.new:
-                self._events.append(event)
-                self._by_id[event.id] = event
-                self._versions[event.stream] = event.version
+            self._keep(plan.new)
         return plan.answer
+
+    def _keep(self, new: Iterable[RecordedEvent]) -> None:
+        for event in new:
+            self._events.append(event)
+            self._by_id[event.id] = event
+            self._versions[event.stream] = event.version
 
     def rebuild(self) -> int:
         """Nothing to rebuild: every answer is a fold over the list."""
@@ -64,10 +67,7 @@ class InMemoryStore:
             for event in recorded:
                 checker.check(event)
                 restored.append(event)
-            for event in restored:
-                self._events.append(event)
-                self._by_id[event.id] = event
-                self._versions[event.stream] = event.version
+            self._keep(restored)
         return len(restored)
 
     def get(self, event_id: str) -> RecordedEvent | None:
