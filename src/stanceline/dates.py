@@ -47,7 +47,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -150,8 +150,17 @@ MAX_LENGTH = 200
 """Longer input is refused before any parsing: no date expression needs more."""
 
 
+def today() -> date:
+    """Today's calendar date in UTC: the reference of relative dates when none is given.
+
+    Read on every call and never cached: a process running past midnight must resolve
+    "yesterday" against the new day (tests move the clock by replacing this function).
+    """
+    return datetime.now(UTC).date()
+
+
 def parse_date(text: str, relative_to: date | None = None) -> DateSpan:
-    """Resolve `text` (ISO/EDTF or natural language) against `relative_to` (default: today).
+    """Resolve `text` (ISO/EDTF or natural language) against `relative_to` (default: today, UTC).
 
     Returns the inclusive span of calendar days the text names, with its precision and the
     text as given. Raises InvalidDate, quoting the text, for anything not understood, too
@@ -165,7 +174,7 @@ def parse_date(text: str, relative_to: date | None = None) -> DateSpan:
     normalised = _normalise(text)
     if not normalised:
         raise InvalidDate(text, "there is no date in it")
-    result = _resolve(normalised, date.today() if relative_to is None else relative_to)
+    result = _resolve(normalised, today() if relative_to is None else relative_to)
     if isinstance(result, str):
         raise InvalidDate(text, result)
     return replace(result, text=text)

@@ -19,6 +19,7 @@ from stanceline.dates import (
     parse_edtf,
     year_span,
 )
+from stanceline.domain.events import EVENT_IN, prepare
 from stanceline.errors import InvalidDate
 
 DAY, MONTH, YEAR = Precision.DAY, Precision.MONTH, Precision.YEAR
@@ -197,7 +198,7 @@ def test_parse_edtf_is_only_the_fast_path() -> None:
 
 
 def test_relative_to_defaults_to_today() -> None:
-    assert parse_date("today") == day_span(date.today(), "today")
+    assert parse_date("today") == day_span(dates.today(), "today")
 
 
 def test_last_day_is_the_end_of_the_period() -> None:
@@ -241,3 +242,21 @@ def test_date_like_phrases_are_a_span_or_invalid_date(text: str, relative_to: da
         return
     assert span.start <= span.end
     assert span.precision in (DAY, MONTH, YEAR)
+
+
+def test_relative_dates_follow_the_clock_in_a_long_running_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An event dated only by `occurred_text`, with no `relative_to`, is relative to today.
+    # Preparing it caches the span; the cache must not keep the day it was first made.
+    raw = {"type": "stance.declared", "occurred_text": "yesterday",
+           "data": {"actor": "gbr", "topic": "troops-in-ukraine", "stance": "supports"},
+           "source": {"document": "test", "quote": "a quote"}}
+    clock = [date(2025, 3, 4)]
+    monkeypatch.setattr(dates, "today", lambda: clock[0])
+    first = prepare(EVENT_IN.validate_python(raw))
+    assert first.occurred == "2025-03-03"
+    clock[0] = date(2025, 3, 5)  # past midnight, same process
+    again = prepare(EVENT_IN.validate_python(raw))
+    assert again.occurred == "2025-03-04"
+    assert parse_date("yesterday") == day_span(date(2025, 3, 4), "yesterday")

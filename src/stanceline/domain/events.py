@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
+from stanceline import dates
 from stanceline.dates import DateSpan, parse_date, parse_edtf
 from stanceline.domain.digest import content_digest
 from stanceline.domain.payloads import (
@@ -282,8 +283,14 @@ def default_stream(type_name: str, data: Payload) -> str:
 
 
 @lru_cache(maxsize=65_536)
-def _span(occurred: str | None, occurred_text: str | None,
-          relative_to: str | None) -> DateSpan | None:
+def _span(occurred: str | None, occurred_text: str | None, relative_to: str | None,
+          today: date | None) -> DateSpan | None:
+    """The span of an event's date, cached: a load parses the same few expressions many times.
+
+    Every input the answer depends on is in the key: `today` is given (by `_event_span`)
+    exactly when a text with no `relative_to` is resolved against it, so a process running
+    past midnight gets new entries instead of the day an entry was first made.
+    """
     # Checked here, whatever else is given, so the cache answers for it too.
     reference = None if relative_to is None else parse_edtf(relative_to)
     if relative_to is not None and reference is None:
@@ -295,8 +302,15 @@ def _span(occurred: str | None, occurred_text: str | None,
                                         "put free text in `occurred_text`")
         return span
     if occurred_text:
-        return parse_date(occurred_text, None if reference is None else reference.end)
+        return parse_date(occurred_text, today if reference is None else reference.end)
     return None
+
+
+def _event_span(event: EventIn) -> DateSpan | None:
+    # Today is read (not cached) only when it is the reference: no `occurred`, no `relative_to`.
+    relative_to_today = event.occurred is None and event.relative_to is None
+    return _span(event.occurred, event.occurred_text, event.relative_to,
+                 dates.today() if relative_to_today else None)
 
 
 def prepare(event: EventIn) -> PreparedEvent:
@@ -305,7 +319,7 @@ def prepare(event: EventIn) -> PreparedEvent:
     uid = event.id or uuid.uuid4()
     data_dict = data.model_dump(mode="json")
     source = None if event.source is None else event.source.model_dump(mode="json")
-    span = _span(event.occurred, event.occurred_text, event.relative_to)
+    span = _event_span(event)
     return PreparedEvent(
         id=str(uid),
         type=event.type,
