@@ -11,7 +11,9 @@ How expressions resolve against the reference date R (every span is inclusive):
 |---------------------------------------------|----------------------------------------|-----------|
 | `2025-02-03`, `2024-02`, `2025`             | that day / month / year                | as given  |
 | `3 February 2025`, `February 2024`, `1999`  | that day / whole month / whole year    | as given  |
-| `yesterday`, `today`, `3 days ago`, `now`   | that day                               | day       |
+| `yesterday`, `today`, `now`, `currently`    | that day                               | day       |
+| `3 days ago`, `a month ago`, `a year ago`   | the same day that far back (clamped)   | day       |
+| `a year or two ago`                         | the days between the two               | day       |
 | `on Sunday`, `Sunday`                       | the latest Sunday on or before R       | day       |
 | `last/this/next Friday`                     | before / on or after / after R         | day       |
 | `February 3`, `on January 6`, `Feb. 3`      | the one nearest to R (a tie: the past) | day       |
@@ -20,21 +22,37 @@ How expressions resolve against the reference date R (every span is inclusive):
 | `last February`                             | the last one strictly before R's month | month     |
 | `this February`                             | February of R's year                   | month     |
 | `next February`                             | the first one after R's month          | month     |
-| `last/this month`, `two months ago`         | that whole month                       | month     |
-| `last/this year`, `a year ago`              | that whole year                        | year      |
-| `early/mid/late X`, `the end of X`          | what X gives, not narrowed             | as X      |
-| `last/this/next week`, `a week ago`         | Monday to Sunday of that week          | day       |
+| `last/this month`                           | that whole month                       | month     |
+| `last/this year`                            | that whole year                        | year      |
+| `early/mid/late 2025`, `the end of 2025`    | Jan-Apr / May-Aug / Sep-Dec            | month     |
+| `early/mid/late February 2025`              | days 1-10 / 11-20 / 21-end             | day       |
+| `early February` (no year)                  | the latest such third begun by R       | day       |
+| `early/mid/late X`, X not a month or year   | what X gives, not narrowed             | as X      |
+| `summer 2025`, `winter 2024/25`             | that season's three months (below)     | month     |
+| `summer` (no year)                          | the latest begun by R                  | month     |
+| `last/next summer`                          | the latest ended before / next after R | month     |
+| `this winter`                               | the one under way, else of R's year    | month     |
+| `last/this/next week`                       | Monday to Sunday of that week          | day       |
 | `Q1 2025`, `first quarter of 2025`          | the three months of that quarter       | month     |
 | `recently`, `lately`, `soon`, `earlier`     | InvalidDate: too vague                 |           |
+| `in the coming weeks`, `a recent visit`     | InvalidDate: too vague                 |           |
+| `at the time`, `since then`, `after the X`  | InvalidDate: fixed by an event         |           |
 | `02/03/2025`, `5`, `'99` (numeric, not ISO) | InvalidDate: ambiguous                 |           |
 | `the 5th`, `1st` (a number, no month name)  | InvalidDate: ambiguous                 |           |
 
-Weeks and quarters are not one calendar day, month or year: their start/end are the exact
-bounds and their precision is the unit they are made of (a week of days, a quarter of
-months), so their `edtf` names only the first day or month. Store start/end, not only edtf.
+Weeks, quarters, seasons, thirds and "a year or two ago" are not one calendar day, month or
+year: their start/end are the exact bounds and their precision is the unit they are made of
+(a week of days, a season of months), so their `edtf` names only the first day or month.
+Store start/end, not only edtf.
 
-"N units ago" is the whole unit holding R minus N units, as dateparser's period says: "a year
-ago" on 2025-01-28 is all of 2024, so `last_day` gives 2024-12-31 for it. A time of day is
+Seasons are the northern meteorological ones (spring March-May, summer June-August, autumn or
+fall September-November, winter December-February), and a season belongs to the year it
+starts in: "winter 2025" is December 2025 to February 2026, as "winter 2025/26" is written.
+"N units ago" counts back from the day, not to the unit: "a year ago" on 2025-01-28 is
+2024-01-28 (dateparser would say all of 2024, eleven months off at its end). The thirds of
+"early/mid/late" are a convention, not the text: a reader may draw the line elsewhere, so
+store start/end. An open start ("on or before", EDTF `../2025-02-20`) is an `OpenSpan`,
+from `parse_open_edtf`; a DateSpan always has a start. A time of day is
 dropped ("yesterday at 5pm"); a time zone is refused, since dateparser moves the time to UTC
 and with it, maybe, the day as written. Results and refusals are cached per (normalised
 text, reference date).
@@ -146,6 +164,51 @@ def _edtf(text: str) -> DateSpan | str | None:
         return str(exc)
 
 
+@dataclass(frozen=True, slots=True)
+class OpenSpan:
+    """An open start: it happened on or before `end` ("previously", "by March"), start unknown.
+
+    A type of its own rather than a DateSpan with `start=None`: every DateSpan has a start,
+    which callers read without a check. `precision` is the end's (`../2025-02` ends on the
+    last day of February 2025).
+    """
+
+    end: date
+    precision: Precision
+    text: str = ""
+
+    @property
+    def start(self) -> None:
+        """Unknown, always."""
+        return None
+
+    @property
+    def edtf(self) -> str:
+        """The EDTF open-start form: `../2025-02-20`, `../2025-02` or `../2025`."""
+        if self.precision is Precision.DAY:
+            return f"../{self.end.isoformat()}"
+        if self.precision is Precision.MONTH:
+            return f"../{self.end.year:04d}-{self.end.month:02d}"
+        return f"../{self.end.year:04d}"
+
+
+def parse_open_edtf(text: str) -> OpenSpan | None:
+    """EDTF open start `../YYYY-MM-DD`, `../YYYY-MM` or `../YYYY`; None for any other form.
+
+    The end is the last day of the period named: `../2025-02` is "on or before February 2025".
+    """
+    stripped = text.strip()
+    if not stripped.startswith(".."):
+        return None
+    rest = stripped[3:] if stripped.startswith("../") else None
+    span = None if rest is None else _edtf(rest)
+    if isinstance(span, str):
+        raise InvalidDate(text, span)
+    if span is None:
+        raise InvalidDate(text, "an open start takes ../YYYY, ../YYYY-MM or ../YYYY-MM-DD")
+    return OpenSpan(span.end, span.precision, text)
+
+
 MAX_LENGTH = 200
 """Longer input is refused before any parsing: no date expression needs more."""
 
@@ -227,27 +290,61 @@ _QUARTERS |= {"fourth": 4, "4th": 4, "last": 4, "final": 4}
 
 _VAGUE = re.compile(
     r"(?:recently|lately|soon|earlier|later|previously|formerly|before|afterwards?"
-    r"|some ?time ago|a while (?:ago|back)|in (?:the )?(?:past|future)"
-    r"|(?:in )?recent (?:days|weeks|months|years)|one day|some ?day)"
+    r"|some ?time ago|a while (?:ago|back)|in (?:the )?(?:past|future)|as soon as possible"
+    r"|(?:in )?recent (?:days|weeks|months|years)|one day|some ?day"
+    r"|(?:in |over )?the (?:coming|next few|past few|last few) (?:days|weeks|months|years)"
+    r"|(?:in |during |at )?an? recent [a-z -]+)"
+)
+# A time fixed by an event, not by the calendar: the curator resolves it from the context.
+_EVENT_RELATIVE = re.compile(
+    r"(?:at the time|since then|by then|(?:since|after|before|until|following|during)"
+    r" (?:the|its|his|her|their) .+|(?:several|a few|some|[0-9]+) [a-z]+ (?:before|after) .+)"
 )
 # Numbers and separators only, and not ISO: "02/03/2025" is 2 March in Europe and
 # February 3 in the US, and dateparser reads a lone "5" as May; refuse rather than guess.
 _NUMERIC = re.compile(r"[0-9 /.,'-]+")
 
+_NOW = re.compile(r"(?:at present|presently|currently|right now|at the moment|nowadays)")
 _RELATIVE_MONTH = re.compile(rf"(?:in )?(?P<which>last|this|next) {_MONTH}")
 _WEEKDAY = re.compile(rf"(?:on )?(?P<weekday>{_alternatives(_WEEKDAYS)})\.?")
 _QUARTER = re.compile(
     rf"(?:in )?(?:the )?(?P<quarter>{_alternatives(_QUARTERS)})"
     r" quarter(?: of)? (?P<year>[0-9]{4})"
 )
-# The qualifier is dropped: "early February" is the whole of February, since where early
-# ends is a guess, and a narrower span would claim more than the text says.
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_COUNTS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_COUNT = rf"(?:[0-9]{{1,4}}|{_alternatives(_COUNTS)})"
+# "a year ago" is the same day a year back (not the whole of last year): "ago" counts back
+# from the day, whatever the unit; "a year or two ago" is the days between the two.
+_AGO = re.compile(
+    rf"(?:just |only |about |some )?(?P<n>{_COUNT})(?: or (?P<m>{_COUNT}))?"
+    rf" (?P<unit>day|week|month|year)s?(?: or (?P<m2>{_COUNT}))? ago"
+)
+# Northern meteorological seasons, by their first month. A season belongs to the year it
+# starts in, so the four of one year follow each other: "winter 2025" is December 2025 to
+# February 2026, the reading of "winter 2025/26" (as the UK Met Office names it).
+_SEASON_FIRST = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+_SEASON = re.compile(
+    r"(?:in |during )?(?:the )?(?:(?P<which>last|this|next) )?"
+    rf"(?P<season>{_alternatives(_SEASON_FIRST)})"
+    r"(?: of)?(?: (?P<year>[0-9]{4})(?:[/-](?P<year2>[0-9]{2}|[0-9]{4}))?)?"
+)
+# Early, mid, late: the first, middle and last third of a month (days 1-10, 11-20, 21-end)
+# or of a year (January-April, May-August, September-December). "start of", "middle of"
+# and "end of" read the same. What is not one calendar month or year is not narrowed.
+_PARTS = {"early": 0, "start of": 0, "beginning of": 0, "mid": 1, "middle of": 1}
+_PARTS |= {"late": 2, "end of": 2}
 _QUALIFIED = re.compile(
     r"(?:in |at )?(?:the )?(?:very )?"
-    r"(?:early|mid|late|start of|beginning of|middle of|end of)[ -](?:the )?(?P<rest>.+)"
+    rf"(?P<part>{_alternatives(_PARTS)})[ -](?:the )?(?P<rest>.+)"
 )
+_BARE_MONTH = re.compile(_MONTH)
 # "the February 23 election": a date used as the modifier of a noun.
 _NOUN_PHRASE = re.compile(r"the (?P<words>.+)")
+
+
+def _now(match: re.Match[str], ref: date) -> DateSpan | str:
+    return day_span(ref)
 
 
 def _relative_month(match: re.Match[str], ref: date) -> DateSpan | str:
@@ -277,15 +374,105 @@ def _quarter(match: re.Match[str], ref: date) -> DateSpan | str:
     return quarter_span(year, _QUARTERS[match["quarter"]])
 
 
+def _count(word: str) -> int:
+    return _COUNTS[word] if word in _COUNTS else int(word)
+
+
+def _back(ref: date, n: int, unit: str) -> date | None:
+    """`ref` moved back n units; a day the month reached lacks is its last (Mar 31 -> Feb 28)."""
+    try:
+        if unit in ("day", "week"):
+            return ref - timedelta(days=n * (7 if unit == "week" else 1))
+        months = ref.year * 12 + ref.month - 1 - (n * 12 if unit == "year" else n)
+        year, month = divmod(months, 12)
+        return date(year, month + 1, min(ref.day, calendar.monthrange(year, month + 1)[1]))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _ago(match: re.Match[str], ref: date) -> DateSpan | str:
+    n = _count(match["n"])
+    other = match["m"] or match["m2"]
+    m = n if other is None else _count(other)
+    latest, earliest = _back(ref, min(n, m), match["unit"]), _back(ref, max(n, m), match["unit"])
+    if latest is None or earliest is None:
+        return "out of the supported range of dates"
+    return DateSpan(earliest, latest, Precision.DAY)
+
+
+def season_span(year: int, season: str, text: str = "") -> DateSpan:
+    """The three months of a season (see `_SEASON_FIRST`), at month precision."""
+    first = _SEASON_FIRST[season]
+    months = year * 12 + first - 1
+    last_year, last_month = divmod(months + 2, 12)
+    end = month_span(last_year, last_month + 1).end
+    return DateSpan(date(year, first, 1), end, Precision.MONTH, text)
+
+
+def _season(match: re.Match[str], ref: date) -> DateSpan | str:
+    season, which = match["season"], match["which"]
+    if match["year"] is not None:
+        if which is not None:
+            return "not understood"
+        year = int(match["year"])
+        if match["year2"] is not None:
+            second = int(match["year2"])
+            if season != "winter" or second not in (year + 1, (year + 1) % 100):
+                return "only a winter spans two years, and they follow each other"
+        if not 1 <= year <= 9998:
+            return "out of the supported range of dates"
+        return season_span(year, season)
+    if not 2 <= ref.year <= 9998:
+        return "out of the supported range of dates"
+    candidates = [season_span(y, season) for y in (ref.year - 2, ref.year - 1, ref.year,
+                                                   ref.year + 1)]
+    if which == "last":  # the latest one over before the reference date
+        return [c for c in candidates if c.end < ref][-1]
+    if which == "next":  # the first one to start after it
+        return next(c for c in candidates if c.start > ref)
+    if which == "this":  # the one under way, else the one of the reference year
+        current = [c for c in candidates if c.start <= ref <= c.end]
+        return current[0] if current else season_span(ref.year, season)
+    return [c for c in candidates if c.start <= ref][-1]  # bare: the latest begun
+
+
+def _part(span: DateSpan, part: int) -> DateSpan | None:
+    """The early, mid or late third of a single calendar month or year, else None."""
+    start, end = span.start, span.end
+    if span.precision is Precision.YEAR and start.year == end.year:
+        first = month_span(start.year, 4 * part + 1).start
+        return DateSpan(first, month_span(start.year, 4 * part + 4).end, Precision.MONTH)
+    if span.precision is Precision.MONTH and (start.year, start.month) == (end.year, end.month):
+        last = end.day if part == 2 else 10 * part + 10
+        return DateSpan(start.replace(day=10 * part + 1), end.replace(day=last), Precision.DAY)
+    return None
+
+
 def _qualified(match: re.Match[str], ref: date) -> DateSpan | str:
-    return _resolve(match["rest"], ref)
+    part, rest = _PARTS[match["part"]], match["rest"]
+    month = _BARE_MONTH.fullmatch(rest)
+    if month is not None:
+        # No year: the most recent such third not after the reference date (begun by then).
+        for year in (ref.year, ref.year - 1):
+            if year >= 1:
+                third = _part(month_span(year, _MONTHS[month["month"]]), part)
+                if third is not None and third.start <= ref:
+                    return third
+        return "out of the supported range of dates"
+    inner = _resolve(rest, ref)
+    if isinstance(inner, str):
+        return inner
+    return _part(inner, part) or inner
 
 
 _Rule = Callable[[re.Match[str], date], "DateSpan | str"]
 _RULES: tuple[tuple[re.Pattern[str], _Rule], ...] = (
+    (_NOW, _now),
     (_RELATIVE_MONTH, _relative_month),
     (_WEEKDAY, _weekday),
     (_QUARTER, _quarter),
+    (_AGO, _ago),
+    (_SEASON, _season),
     (_QUALIFIED, _qualified),
 )
 
@@ -303,6 +490,8 @@ def _resolve(normalised: str, ref: date) -> DateSpan | str:
         return "numeric dates other than YYYY, YYYY-MM and YYYY-MM-DD are ambiguous"
     if _VAGUE.fullmatch(normalised):
         return "too vague"
+    if _EVENT_RELATIVE.fullmatch(normalised):
+        return "relative to an event, not to the calendar: give the date it refers to"
     for pattern, rule in _RULES:
         match = pattern.fullmatch(normalised)
         if match is not None:

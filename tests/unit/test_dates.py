@@ -75,17 +75,50 @@ ROWS: list[Row] = [
     ("this February", MAR01, "2025-02", MONTH, None),
     ("next February", MAR01, "2026-02", MONTH, None),
     ("last May", JAN28, "2024-05", MONTH, None),
-    # early / mid / late: the whole of what they qualify
-    ("early February", MAR01, "2025-02", MONTH, None),
-    ("mid-February 2025", JAN28, "2025-02", MONTH, None),
-    ("late February 2024", JAN28, "2024-02", MONTH, None),
-    ("mid\u20132024", None, "2024", YEAR, None),
-    ("mid-2024", None, "2024", YEAR, None),
-    ("late 2024", None, "2024", YEAR, None),
-    ("late-2024", None, "2024", YEAR, None),
-    ("in early 2024", None, "2024", YEAR, None),
-    ("the end of 2024", None, "2024", YEAR, None),
-    ("late last year", JAN28, "2024", YEAR, None),
+    # early / mid / late: a third of a year (Jan-Apr, May-Aug, Sep-Dec) or of a month
+    # (days 1-10, 11-20, 21-end); without a year, the latest such third begun by then
+    ("mid-2024", None, "2024-05", MONTH, (date(2024, 5, 1), date(2024, 8, 31))),
+    ("mid\u20132024", None, "2024-05", MONTH, (date(2024, 5, 1), date(2024, 8, 31))),
+    ("early 2025", None, "2025-01", MONTH, (date(2025, 1, 1), date(2025, 4, 30))),
+    ("in early 2024", None, "2024-01", MONTH, (date(2024, 1, 1), date(2024, 4, 30))),
+    ("late 2025", None, "2025-09", MONTH, (date(2025, 9, 1), date(2025, 12, 31))),
+    ("late 2024", None, "2024-09", MONTH, (date(2024, 9, 1), date(2024, 12, 31))),
+    ("late-2024", None, "2024-09", MONTH, (date(2024, 9, 1), date(2024, 12, 31))),
+    ("the end of 2024", None, "2024-09", MONTH, (date(2024, 9, 1), date(2024, 12, 31))),
+    ("late last year", JAN28, "2024-09", MONTH, (date(2024, 9, 1), date(2024, 12, 31))),
+    ("early this year", FEB20, "2025-01", MONTH, (date(2025, 1, 1), date(2025, 4, 30))),
+    ("early February", MAR01, "2025-02-01", DAY, (date(2025, 2, 1), date(2025, 2, 10))),
+    ("early February", JAN28, "2024-02-01", DAY, (date(2024, 2, 1), date(2024, 2, 10))),
+    ("early February", FEB04, "2025-02-01", DAY, (date(2025, 2, 1), date(2025, 2, 10))),
+    ("mid-March", MAR04, "2024-03-11", DAY, (date(2024, 3, 11), date(2024, 3, 20))),
+    ("mid-March", date(2025, 3, 11), "2025-03-11", DAY, (date(2025, 3, 11), date(2025, 3, 20))),
+    ("late January", JAN28, "2025-01-21", DAY, (date(2025, 1, 21), date(2025, 1, 31))),
+    ("late January", FEB04, "2025-01-21", DAY, (date(2025, 1, 21), date(2025, 1, 31))),
+    ("early February 2025", JAN28, "2025-02-01", DAY, (date(2025, 2, 1), date(2025, 2, 10))),
+    ("mid-February 2025", JAN28, "2025-02-11", DAY, (date(2025, 2, 11), date(2025, 2, 20))),
+    ("late February 2024", JAN28, "2024-02-21", DAY, (date(2024, 2, 21), date(2024, 2, 29))),
+    ("late February 2025", JAN28, "2025-02-21", DAY, (date(2025, 2, 21), date(2025, 2, 28))),
+    ("early last February", MAR04, "2025-02-01", DAY, (date(2025, 2, 1), date(2025, 2, 10))),
+    ("late Q1 2025", None, "2025-01", MONTH, (date(2025, 1, 1), date(2025, 3, 31))),
+    # seasons: northern meteorological, each the year it starts in (winter: Dec-Feb)
+    ("summer 2025", None, "2025-06", MONTH, (date(2025, 6, 1), date(2025, 8, 31))),
+    ("the summer of 2024", None, "2024-06", MONTH, (date(2024, 6, 1), date(2024, 8, 31))),
+    ("spring 2025", None, "2025-03", MONTH, (date(2025, 3, 1), date(2025, 5, 31))),
+    ("autumn 2025", None, "2025-09", MONTH, (date(2025, 9, 1), date(2025, 11, 30))),
+    ("fall 2024", None, "2024-09", MONTH, (date(2024, 9, 1), date(2024, 11, 30))),
+    ("winter 2024", None, "2024-12", MONTH, (date(2024, 12, 1), date(2025, 2, 28))),
+    ("winter 2023", None, "2023-12", MONTH, (date(2023, 12, 1), date(2024, 2, 29))),
+    ("winter 2024/25", None, "2024-12", MONTH, (date(2024, 12, 1), date(2025, 2, 28))),
+    ("winter 2024-2025", None, "2024-12", MONTH, (date(2024, 12, 1), date(2025, 2, 28))),
+    ("summer", JAN28, "2024-06", MONTH, (date(2024, 6, 1), date(2024, 8, 31))),
+    ("winter", JAN28, "2024-12", MONTH, (date(2024, 12, 1), date(2025, 2, 28))),
+    ("last winter", JAN28, "2023-12", MONTH, (date(2023, 12, 1), date(2024, 2, 29))),
+    ("last winter", MAR04, "2024-12", MONTH, (date(2024, 12, 1), date(2025, 2, 28))),
+    ("this winter", JAN28, "2024-12", MONTH, (date(2024, 12, 1), date(2025, 2, 28))),
+    ("this summer", JAN28, "2025-06", MONTH, (date(2025, 6, 1), date(2025, 8, 31))),
+    ("next summer", JAN28, "2025-06", MONTH, (date(2025, 6, 1), date(2025, 8, 31))),
+    ("last summer", JAN28, "2024-06", MONTH, (date(2024, 6, 1), date(2024, 8, 31))),
+    ("in early summer 2025", None, "2025-06", MONTH, (date(2025, 6, 1), date(2025, 8, 31))),
     # relative days
     ("yesterday", FEB04, "2025-02-03", DAY, None),
     ("today", FEB04, "2025-02-04", DAY, None),
@@ -104,24 +137,38 @@ ROWS: list[Row] = [
     # weeks: Monday to Sunday, day precision
     ("last week", JAN28, "2025-01-20", DAY, (date(2025, 1, 20), date(2025, 1, 26))),
     ("this week", JAN28, "2025-01-27", DAY, (date(2025, 1, 27), date(2025, 2, 2))),
-    ("a week ago", JAN28, "2025-01-20", DAY, (date(2025, 1, 20), date(2025, 1, 26))),
-    ("a week ago", FEB04, "2025-01-27", DAY, (date(2025, 1, 27), date(2025, 2, 2))),
-    ("two weeks ago", JAN28, "2025-01-13", DAY, (date(2025, 1, 13), date(2025, 1, 19))),
-    # months and years, relative
+    ("last week", MAR02, "2025-02-17", DAY, (date(2025, 2, 17), date(2025, 2, 23))),
+    # "N units ago": the same day that far back (a missing day: the month's last)
+    ("a week ago", JAN28, "2025-01-21", DAY, None),
+    ("a week ago", FEB04, "2025-01-28", DAY, None),
+    ("two weeks ago", JAN28, "2025-01-14", DAY, None),
+    ("a month ago", JAN28, "2024-12-28", DAY, None),
+    ("a month ago", date(2025, 3, 31), "2025-02-28", DAY, None),
+    ("two months ago", JAN28, "2024-11-28", DAY, None),
+    ("a year ago", JAN28, "2024-01-28", DAY, None),
+    ("a year ago", date(2024, 2, 29), "2023-02-28", DAY, None),
+    ("two years ago", JAN28, "2023-01-28", DAY, None),
+    ("3 years ago", JAN28, "2022-01-28", DAY, None),
+    ("a year or two ago", JAN28, "2023-01-28", DAY, (date(2023, 1, 28), date(2024, 1, 28))),
+    ("two or three days ago", FEB04, "2025-02-01", DAY, (date(2025, 2, 1), date(2025, 2, 2))),
+    # months and years, relative: the whole unit
     ("last month", JAN28, "2024-12", MONTH, None),
+    ("last month", MAR04, "2025-02", MONTH, None),
     ("this month", JAN28, "2025-01", MONTH, None),
-    ("two months ago", JAN28, "2024-11", MONTH, None),
-    ("a year ago", JAN28, "2024", YEAR, None),
-    ("two years ago", JAN28, "2023", YEAR, None),
     ("last year", JAN28, "2024", YEAR, None),
     ("this year", FEB20, "2025", YEAR, None),
+    ("this year", JAN08, "2026", YEAR, None),
+    # the reference day itself
+    ("now", FEB04, "2025-02-04", DAY, None),
+    ("at present", FEB04, "2025-02-04", DAY, None),
+    ("currently", FEB04, "2025-02-04", DAY, None),
     # quarters: the three months, month precision
     ("Q1 2025", None, "2025-01", MONTH, (date(2025, 1, 1), date(2025, 3, 31))),
     ("first quarter of 2025", None, "2025-01", MONTH, (date(2025, 1, 1), date(2025, 3, 31))),
     ("the last quarter of 2024", None, "2024-10", MONTH, (date(2024, 10, 1), date(2024, 12, 31))),
     # spelling: case, spaces, dashes, trailing punctuation
     ("  LAST   february. ", JAN28, "2024-02", MONTH, None),
-    ("Mid\u2014February 2025", JAN28, "2025-02", MONTH, None),
+    ("Mid\u2014February 2025", JAN28, "2025-02-11", DAY, (date(2025, 2, 11), date(2025, 2, 20))),
 ]
 
 
@@ -168,7 +215,10 @@ INVALID = [
     ("5", "ambiguous"),
     ("the 5th", "ambiguous"),
     ("3 February 2025 00:30 CET", "time zone"),
-    ("9000 years ago", "not understood"),
+    ("9000 years ago", "out of the supported range"),
+    ("summer 2024/25", "only a winter"),
+    ("in the coming weeks", "too vague"),
+    ("at the time", "relative to an event"),
 ]
 
 
@@ -203,7 +253,11 @@ def test_relative_to_defaults_to_today() -> None:
 
 def test_last_day_is_the_end_of_the_period() -> None:
     assert last_day("last February", JAN28) == date(2024, 2, 29)
-    assert last_day("a year ago", JAN28) == date(2024, 12, 31)
+    assert last_day("a year ago", JAN28) == date(2024, 1, 28)
+    assert last_day("mid-2024", JAN28) == date(2024, 8, 31)
+    assert last_day("early 2025", JAN28) == date(2025, 4, 30)
+    assert last_day("late 2025", JAN28) == date(2025, 12, 31)
+    assert last_day("winter 2024", JAN28) == date(2025, 2, 28)
     assert last_day("last week", JAN28) == date(2025, 1, 26)
     assert last_day("2025-02-03") == date(2025, 2, 3)
 
