@@ -51,8 +51,9 @@ starts in: "winter 2025" is December 2025 to February 2026, as "winter 2025/26" 
 "N units ago" counts back from the day, not to the unit: "a year ago" on 2025-01-28 is
 2024-01-28 (dateparser would say all of 2024, eleven months off at its end). The thirds of
 "early/mid/late" are a convention, not the text: a reader may draw the line elsewhere, so
-store start/end. An open start ("on or before", EDTF `../2025-02-20`) is an `OpenSpan`,
-from `parse_open_edtf`; a DateSpan always has a start. A time of day is
+store start/end. An open start ("on or before": EDTF `../2025-02-20`, "previously", "by
+March") is an `OpenSpan`, from `parse_open_edtf` or `parse_open_date`; a DateSpan always has
+a start, so `parse_date` refuses "previously" as too vague. A time of day is
 dropped ("yesterday at 5pm"); a time zone is refused, since dateparser moves the time to UTC
 and with it, maybe, the day as written. Results and refusals are cached per (normalised
 text, reference date).
@@ -234,6 +235,8 @@ def parse_date(text: str, relative_to: date | None = None) -> DateSpan:
     span = parse_edtf(text)
     if span is not None:
         return span
+    if text.strip().startswith("../"):
+        raise InvalidDate(text, "an open start (on or before a date) has no start: not a span")
     normalised = _normalise(text)
     if not normalised:
         raise InvalidDate(text, "there is no date in it")
@@ -241,6 +244,40 @@ def parse_date(text: str, relative_to: date | None = None) -> DateSpan:
     if isinstance(result, str):
         raise InvalidDate(text, result)
     return replace(result, text=text)
+
+
+_ALREADY = re.compile(r"(?:previously|earlier|already|had already|formerly|before now|by now)")
+_BY = re.compile(r"(?P<word>by|before) (?P<rest>.+)")
+
+
+def parse_open_date(text: str, relative_to: date | None = None) -> OpenSpan:
+    """An open start from EDTF (`../2025-02-20`) or words, against `relative_to` (default today).
+
+    "previously", "earlier", "already", "formerly": on or before the reference day. "by X":
+    on or before the last day of X ("by March" may mean its first day; the end claims no
+    more than the text). "before X": on or before the day before X begins. Anything else is
+    InvalidDate: a dated expression is a DateSpan, from `parse_date`.
+    """
+    if len(text) > MAX_LENGTH:
+        raise InvalidDate(text, f"longer than {MAX_LENGTH} characters")
+    span = parse_open_edtf(text)
+    if span is not None:
+        return span
+    ref = today() if relative_to is None else relative_to
+    normalised = _normalise(text)
+    if _ALREADY.fullmatch(normalised):
+        return OpenSpan(ref, Precision.DAY, text)
+    match = _BY.fullmatch(normalised)
+    if match is None:
+        raise InvalidDate(text, "not an open start: use parse_date for a dated expression")
+    inner = _resolve(match["rest"], ref)
+    if isinstance(inner, str):
+        raise InvalidDate(text, inner)
+    if match["word"] == "by":
+        return OpenSpan(inner.end, inner.precision, text)
+    if inner.start == date.min:
+        raise InvalidDate(text, "out of the supported range of dates")
+    return OpenSpan(inner.start - timedelta(days=1), Precision.DAY, text)
 
 
 def last_day(text: str, relative_to: date | None = None) -> date:
@@ -291,6 +328,7 @@ _QUARTERS |= {"fourth": 4, "4th": 4, "last": 4, "final": 4}
 _VAGUE = re.compile(
     r"(?:recently|lately|soon|earlier|later|previously|formerly|before|afterwards?"
     r"|some ?time ago|a while (?:ago|back)|in (?:the )?(?:past|future)|as soon as possible"
+    r"|(?:had )?already|so far|(?:for )?a (?:very )?long time"
     r"|(?:in )?recent (?:days|weeks|months|years)|one day|some ?day"
     r"|(?:in |over )?the (?:coming|next few|past few|last few) (?:days|weeks|months|years)"
     r"|(?:in |during |at )?an? recent [a-z -]+)"
@@ -422,18 +460,22 @@ def _season(match: re.Match[str], ref: date) -> DateSpan | str:
         if not 1 <= year <= 9998:
             return "out of the supported range of dates"
         return season_span(year, season)
-    if not 2 <= ref.year <= 9998:
-        return "out of the supported range of dates"
-    candidates = [season_span(y, season) for y in (ref.year - 2, ref.year - 1, ref.year,
-                                                   ref.year + 1)]
+    candidates = []
+    for year in range(ref.year - 2, ref.year + 2):
+        try:
+            candidates.append(season_span(year, season))
+        except ValueError:  # near year 1 or 9999
+            continue
     if which == "last":  # the latest one over before the reference date
-        return [c for c in candidates if c.end < ref][-1]
-    if which == "next":  # the first one to start after it
-        return next(c for c in candidates if c.start > ref)
-    if which == "this":  # the one under way, else the one of the reference year
-        current = [c for c in candidates if c.start <= ref <= c.end]
-        return current[0] if current else season_span(ref.year, season)
-    return [c for c in candidates if c.start <= ref][-1]  # bare: the latest begun
+        found = [c for c in candidates if c.end < ref][-1:]
+    elif which == "next":  # the first one to start after it
+        found = [c for c in candidates if c.start > ref][:1]
+    elif which == "this":  # the one under way, else the one of the reference year
+        found = [c for c in candidates if c.start <= ref <= c.end]
+        found = found or [c for c in candidates if c.start.year == ref.year]
+    else:  # bare: the latest begun
+        found = [c for c in candidates if c.start <= ref][-1:]
+    return found[0] if found else "out of the supported range of dates"
 
 
 def _part(span: DateSpan, part: int) -> DateSpan | None:
@@ -491,7 +533,7 @@ def _resolve(normalised: str, ref: date) -> DateSpan | str:
     if _VAGUE.fullmatch(normalised):
         return "too vague"
     if _EVENT_RELATIVE.fullmatch(normalised):
-        return "relative to an event, not to the calendar: give the date it refers to"
+        return "fixed by an event, not a span of the calendar: give the date it means"
     for pattern, rule in _RULES:
         match = pattern.fullmatch(normalised)
         if match is not None:

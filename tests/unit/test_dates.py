@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,12 +13,15 @@ from hypothesis import strategies as st
 from stanceline import dates
 from stanceline.dates import (
     DateSpan,
+    OpenSpan,
     Precision,
     day_span,
     last_day,
     month_span,
     parse_date,
     parse_edtf,
+    parse_open_date,
+    parse_open_edtf,
     year_span,
 )
 from stanceline.domain.events import EVENT_IN, prepare
@@ -218,7 +223,7 @@ INVALID = [
     ("9000 years ago", "out of the supported range"),
     ("summer 2024/25", "only a winter"),
     ("in the coming weeks", "too vague"),
-    ("at the time", "relative to an event"),
+    ("at the time", "fixed by an event"),
 ]
 
 
@@ -285,6 +290,7 @@ def test_anything_is_a_span_or_invalid_date(text: str, relative_to: date) -> Non
 WORDS = ["last", "this", "next", "early", "mid-", "late", "the", "on", "in", "of", "ago", "a"]
 WORDS += ["February", "Feb.", "Sunday", "week", "month", "year", "quarter", "days", "first"]
 WORDS += ["2024", "3", "23", "29", "9999", "0", "-", "/", "election", "end", "Q1", "yesterday"]
+WORDS += ["winter", "summer", "fall", "2024/25", "or", "two", "by", "before", "previously"]
 
 
 @settings(max_examples=200, deadline=None)
@@ -314,3 +320,171 @@ def test_relative_dates_follow_the_clock_in_a_long_running_process(
     again = prepare(EVENT_IN.validate_python(raw))
     assert again.occurred == "2025-03-04"
     assert parse_date("yesterday") == day_span(date(2025, 3, 4), "yesterday")
+
+
+# --- open starts: "on or before", start unknown ----------------------------------------------
+
+OPEN_ROWS = [
+    ("../2025-02-20", None, date(2025, 2, 20), DAY, "../2025-02-20"),
+    ("../2025-02", None, date(2025, 2, 28), MONTH, "../2025-02"),
+    ("../2024-02", None, date(2024, 2, 29), MONTH, "../2024-02"),
+    ("../2025", None, date(2025, 12, 31), YEAR, "../2025"),
+    (" ../2025-02-20 ", None, date(2025, 2, 20), DAY, "../2025-02-20"),
+    ("previously", FEB20, date(2025, 2, 20), DAY, "../2025-02-20"),
+    ("earlier", FEB20, date(2025, 2, 20), DAY, "../2025-02-20"),
+    ("had already", FEB20, date(2025, 2, 20), DAY, "../2025-02-20"),
+    ("by March", FEB20, date(2025, 3, 31), MONTH, "../2025-03"),
+    ("by March 2024", FEB20, date(2024, 3, 31), MONTH, "../2024-03"),
+    ("by mid-2025", FEB20, date(2025, 8, 31), MONTH, "../2025-08"),
+    ("before March 2025", FEB20, date(2025, 2, 28), DAY, "../2025-02-28"),
+    ("before 3 February 2025", FEB20, date(2025, 2, 2), DAY, "../2025-02-02"),
+]
+
+
+@pytest.mark.parametrize(("text", "relative_to", "end", "precision", "edtf"), OPEN_ROWS)
+def test_open_starts(text: str, relative_to: date | None, end: date, precision: Precision,
+                     edtf: str) -> None:
+    span = parse_open_date(text, relative_to)
+    assert span == OpenSpan(end, precision, text)
+    assert span.start is None
+    assert span.edtf == edtf
+    if text.strip().startswith(".."):
+        assert parse_open_edtf(text) == span
+        assert parse_open_edtf(span.edtf) == OpenSpan(end, precision, span.edtf)
+
+
+@pytest.mark.parametrize("text", ["../2025-02-30", "../2025-13", "../0000", "../", "../soon",
+                                  ".../2025", "..2025", "../2025-02-20/"])
+def test_bad_open_starts_are_refused(text: str) -> None:
+    with pytest.raises(InvalidDate) as caught:
+        parse_open_edtf(text)
+    assert repr(text) in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["2025-02-20", "2025", "last February", "", "2025/.."])
+def test_parse_open_edtf_answers_none_for_other_forms(text: str) -> None:
+    assert parse_open_edtf(text) is None
+
+
+@pytest.mark.parametrize("text", ["3 February 2025", "blorptember", "by then", "before the summit"])
+def test_parse_open_date_refuses_what_is_no_open_start(text: str) -> None:
+    with pytest.raises(InvalidDate):
+        parse_open_date(text, FEB20)
+
+
+def test_an_open_start_is_no_date_span() -> None:
+    # parse_date always gives a start: "previously" has none, so it is refused there.
+    with pytest.raises(InvalidDate, match="too vague"):
+        parse_date("previously", FEB20)
+    with pytest.raises(InvalidDate, match="open start"):
+        parse_date("../2025-02-20", FEB20)
+
+
+# --- every date expression of the five seeded articles, against each one's reference date ----
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+REFERENCE = {"000_c4f4064ccae375aa": date(2026, 1, 8), "001_037743cdbc969145": date(2025, 2, 20),
+             "002_3cf8f900562f8d90": date(2025, 12, 16), "003_123fd1f332463126": date(2025, 3, 31),
+             "004_c95673309f0d515a": date(2025, 1, 23)}
+A0, A1, A2, A3, A4 = REFERENCE
+
+# (article, the phrase as written, (start, end, precision) | an OpenSpan's end | a refusal)
+ArticleRow = tuple[str, str, tuple[date, date, Precision] | date | str]
+ARTICLE_ROWS: list[ArticleRow] = [
+    (A0, "On January 6", (date(2026, 1, 6), date(2026, 1, 6), DAY)),
+    (A0, "At present", (date(2026, 1, 8), date(2026, 1, 8), DAY)),
+    (A0, "just a year or two ago", (date(2024, 1, 8), date(2025, 1, 8), DAY)),
+    (A0, "several months before the signing of the Paris Declaration", "fixed by an event"),
+    (A0, "after the cessation of active hostilities", "fixed by an event"),
+    (A0, "At the time", "fixed by an event"),
+    (A0, "every six months", "not understood"),  # a frequency, not a date
+    (A1, "since the onset of Russia\u2019s full-scale invasion", "fixed by an event"),
+    (A1, "already", date(2025, 2, 20)),
+    (A1, "previously", date(2025, 2, 20)),
+    (A1, "this year", (date(2025, 1, 1), date(2025, 12, 31), YEAR)),
+    (A2, "currently", (date(2025, 12, 16), date(2025, 12, 16), DAY)),
+    (A2, "in a recent address", "too vague"),
+    (A2, "the coming weeks", "too vague"),
+    (A3, "on Sunday", (date(2025, 3, 30), date(2025, 3, 30), DAY)),
+    (A3, "in the coming weeks", "too vague"),
+    (A3, "soon", "too vague"),
+    (A3, "recently", "too vague"),
+    (A4, "so far", "too vague"),
+    (A4, "a year ago", (date(2024, 1, 23), date(2024, 1, 23), DAY)),
+    (A4, "At the time", "fixed by an event"),
+    (A4, "since then", "fixed by an event"),
+    (A4, "as soon as possible", "too vague"),
+    (A4, "on February 3", (date(2025, 2, 3), date(2025, 2, 3), DAY)),
+    (A4, "the February 23 election", (date(2025, 2, 23), date(2025, 2, 23), DAY)),
+    (A4, "after the February 23 election", "fixed by an event"),
+    (A4, "last February", (date(2024, 2, 1), date(2024, 2, 29), MONTH)),
+    (A4, "currently", (date(2025, 1, 23), date(2025, 1, 23), DAY)),
+    (A4, "now", (date(2025, 1, 23), date(2025, 1, 23), DAY)),
+    (A4, "in 1999", (date(1999, 1, 1), date(1999, 12, 31), YEAR)),
+    (A4, "in 2022", (date(2022, 1, 1), date(2022, 12, 31), YEAR)),
+    (A4, "2014", (date(2014, 1, 1), date(2014, 12, 31), YEAR)),
+    (A4, "2015", (date(2015, 1, 1), date(2015, 12, 31), YEAR)),
+    (A4, "in 2014 and 2015", "not understood"),  # two dates: the record has one event each
+    (A4, "during a recent visit to Kyiv", "too vague"),
+    (A4, "for a very long time", "too vague"),
+]
+
+
+def _article_text(stem: str) -> str:
+    text = (SEEDS / f"{stem}.txt").read_text(encoding="utf-8")
+    return " ".join(text.split()).lower()
+
+
+def test_article_reference_dates_are_the_seed_metadata() -> None:
+    for stem, reference in REFERENCE.items():
+        meta = json.loads((SEEDS / f"{stem}.meta.json").read_text(encoding="utf-8"))
+        assert date.fromisoformat(meta["reference_date"]) == reference, stem
+
+
+@pytest.mark.parametrize(("stem", "phrase", "expected"), ARTICLE_ROWS)
+def test_article_date_expressions(stem: str, phrase: str,
+                                  expected: tuple[date, date, Precision] | date | str) -> None:
+    assert phrase.lower() in _article_text(stem), "the phrase is quoted from the article"
+    reference = REFERENCE[stem]
+    if isinstance(expected, tuple):
+        span = parse_date(phrase, reference)
+        assert (span.start, span.end, span.precision) == expected
+    elif isinstance(expected, date):
+        assert parse_open_date(phrase, reference) == OpenSpan(expected, DAY, phrase)
+    else:
+        with pytest.raises(InvalidDate, match=expected):
+            parse_date(phrase, reference)
+
+
+def test_every_curated_occurred_text_resolves_as_the_record_says_or_is_refused() -> None:
+    # The record keeps `occurred` beside its text: where the parser resolves the text alone,
+    # it must land inside what the curator recorded; where it refuses, the curator decided.
+    events = SEEDS.parent / "events"
+    for stem, reference in REFERENCE.items():
+        for line in (events / f"{stem}.jsonl").read_text(encoding="utf-8").splitlines():
+            event = json.loads(line)
+            text = event.get("occurred_text")
+            if not text:
+                continue
+            assert event["relative_to"] == reference.isoformat()
+            recorded = parse_open_edtf(event["occurred"]) or parse_edtf(event["occurred"])
+            assert recorded is not None
+            try:
+                span = parse_date(text, reference)
+            except InvalidDate:
+                continue
+            if isinstance(recorded, OpenSpan):
+                assert span.end <= recorded.end, text
+            else:
+                assert recorded.start <= span.start <= span.end <= recorded.end, (text, span)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=6).map(" ".join), st.dates())
+def test_open_phrases_are_an_open_span_or_invalid_date(text: str, relative_to: date) -> None:
+    try:
+        span = parse_open_date(text, relative_to)
+    except InvalidDate:
+        return
+    assert span.start is None
+    assert parse_open_edtf(span.edtf) is not None
