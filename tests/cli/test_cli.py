@@ -101,11 +101,11 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
 
 def test_large_loads_validate_in_a_second_process(tmp_path: Path, db: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import stanceline.service as service
+    import stanceline.ingest as ingest
 
-    monkeypatch.setattr(service, "PARALLEL_LOAD_BYTES", 0)
-    monkeypatch.setattr(service, "WORKER_CHUNK", 2)
-    monkeypatch.setattr(service, "LOAD_BATCH", 3)
+    monkeypatch.setattr(ingest, "PARALLEL_LOAD_BYTES", 0)
+    monkeypatch.setattr(ingest, "WORKER_CHUNK", 2)
+    monkeypatch.setattr(ingest, "LOAD_BATCH", 3)
     path = tmp_path / "many.jsonl"
     path.write_text("\n".join(line(f"a{i}") for i in range(10)) + "\n")
     result = runner.invoke(app, ["load", str(path), "-d", db])
