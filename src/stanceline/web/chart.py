@@ -18,6 +18,7 @@ from typing import Any
 from stanceline.answers import Bucket
 from stanceline.dates import parse_edtf
 from stanceline.domain.projections import Claim
+from stanceline.errors import InvalidDate
 
 EPOCH = date(1970, 1, 1).toordinal()
 DASH = "\u2013"  # an en dash, for ranges of dates and numbers
@@ -272,7 +273,7 @@ def parse_window(text: str | None) -> tuple[int, int] | None:
     left, _, right = text.partition("..")
     try:
         first, last = parse_edtf(left.strip()), parse_edtf(right.strip())
-    except ValueError:
+    except InvalidDate:  # an impossible day (2025-02-30): the caller notes it, not a 422
         return None
     if first is None or last is None or last.end < first.start:
         return None
