@@ -1,8 +1,8 @@
 """Build the FastAPI application for a set of settings: the one composition root.
 
-It opens the service, starts its live feed, and includes the API's routers and the page's
-(`stanceline.web`); `api/` and `web/` share their dependencies through `stanceline.deps` and
-never import each other the other way.
+It opens the service (migrating and seeding it), starts its live feed, and includes the
+API's routers and the page's (`stanceline.web`). This is the only place that knows both: the
+page shares the API's dependencies through `stanceline.deps` and imports nothing from `api/`.
 """
 
 from __future__ import annotations
