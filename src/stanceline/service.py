@@ -1,4 +1,8 @@
-"""The use cases: the API, the web page and the CLI all call these and nothing below them."""
+"""The use cases: the API, the web page and the CLI all call these and nothing below them.
+
+Every read answers a typed value of `stanceline.answers` (never a wire-shaped dict): the page
+and the CLI read its attributes, the API shapes it with its response models.
+"""
 
 from __future__ import annotations
 
