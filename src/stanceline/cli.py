@@ -9,11 +9,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
+from stanceline.answers import Answer
 from stanceline.config import Settings
+from stanceline.domain.projections import Evidence, Stance
 from stanceline.errors import StancelineError
 from stanceline.service import Service
 
@@ -31,10 +33,14 @@ KnownAtOpt = Annotated[str | None, typer.Option(
     "--known-at", help="what the log held then: a timestamp, a date or text")]
 
 
-def printed_as_json(answer: dict[str, Any], as_json: bool) -> bool:
-    """Print the answer as JSON if asked; whether it was."""
+def printed_as_json(answer: Answer, as_json: bool) -> bool:
+    """Print the answer as JSON if asked (the shape `/api` answers it in); whether it was."""
     if as_json:
-        typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+        # Imported only here: the wire shapes are the API's response models, and the other
+        # commands need not pay for importing FastAPI.
+        from stanceline.api.models import to_wire
+
+        typer.echo(json.dumps(to_wire(answer), indent=2, ensure_ascii=False))
     return as_json
 
 
@@ -107,9 +113,7 @@ def serve(
     os.environ["STANCELINE_DATABASE_URL"] = settings.database_url
     # Migrate and seed once here, so several workers do not race to do it.
     with opened(database) as service:
-        from stanceline.api.app import seed
-
-        said = seed(service)
+        said = service.seed()
     if said:
         typer.echo(said, err=True)
     os.environ["STANCELINE_LOAD_SEED"] = "false"
@@ -209,21 +213,21 @@ def import_log(
     typer.echo(f"imported {count} events, head {report.head}")
 
 
-def _stance_line(stance: dict[str, Any]) -> str:
-    value = stance["stance"] if stance["certain"] else (
-        f"{stance['stance']} (not certain: may already be {', '.join(stance['possible'])})")
-    since = f" since {stance['since']}" if stance["since"] else ""
-    conditions = f" if {'; '.join(stance['conditions'])}" if stance["conditions"] else ""
-    return f"{stance['actor']} on {stance['topic']}: {value}{since}{conditions}"
+def _stance_line(stance: Stance) -> str:
+    value = stance.stance if stance.certain else (
+        f"{stance.stance} (not certain: may already be {', '.join(stance.possible)})")
+    since = f" since {stance.since}" if stance.since else ""
+    conditions = f" if {'; '.join(stance.conditions)}" if stance.conditions else ""
+    return f"{stance.actor} on {stance.topic}: {value}{since}{conditions}"
 
 
-def _evidence_lines(evidence: list[dict[str, Any]]) -> list[str]:
+def _evidence_lines(evidence: list[Evidence]) -> list[str]:
     lines = []
     for item in evidence:
-        written = f" ({item['occurred_text']!r})" if item.get("occurred_text") else ""
-        flag = " [disputed]" if item.get("disputed") else ""
-        lines.append(f"  {item['counts']}: {item['occurred']}{written} {item['document']}: "
-                     f"\u201c{item['quote']}\u201d{flag}")
+        written = f" ({item.occurred_text!r})" if item.occurred_text else ""
+        flag = " [disputed]" if item.disputed else ""
+        lines.append(f"  {item.counts}: {item.occurred}{written} {item.document}: "
+                     f"\u201c{item.quote}\u201d{flag}")
     return lines
 
 
@@ -240,10 +244,10 @@ def stance(
     answer = run(database, lambda s: s.stance(actor, topic, as_of, known_at))
     if printed_as_json(answer, as_json):
         return
-    typer.echo(f"as of {answer['as_of']} (known at {answer['known_at']})")
-    for item in answer["stances"]:
+    typer.echo(f"as of {answer.as_of} (known at {answer.known_at})")
+    for item in answer.stances:
         typer.echo(_stance_line(item))
-        for line in _evidence_lines(item["evidence"]):
+        for line in _evidence_lines(item.evidence):
             typer.echo(line)
 
 
@@ -259,12 +263,12 @@ def history(
     answer = run(database, lambda s: s.history(actor, topic, known_at))
     if printed_as_json(answer, as_json):
         return
-    if not answer["changes"]:
-        typer.echo(f"{answer['actor']} has declared no stance on {answer['topic']}")
-    for change in answer["changes"]:
-        mark = "" if change["certain"] else " (order uncertain)"
-        typer.echo(f"{change['since']}: {change['stance']}{mark}")
-        for line in _evidence_lines(change["evidence"]):
+    if not answer.changes:
+        typer.echo(f"{answer.actor} has declared no stance on {answer.topic}")
+    for change in answer.changes:
+        mark = "" if change.certain else " (order uncertain)"
+        typer.echo(f"{change.since}: {change.stance}{mark}")
+        for line in _evidence_lines(change.evidence):
             typer.echo(line)
 
 
@@ -282,10 +286,10 @@ def changes(
     answer = run(database, lambda s: s.changes(start, end, topic, known_at))
     if printed_as_json(answer, as_json):
         return
-    typer.echo(f"from {answer['from']} to {answer['to']}: {len(answer['changes'])} moved")
-    for move in answer["changes"]:
-        typer.echo(f"{move['actor']} on {move['topic']}: {move['before']['stance']} -> "
-                   f"{move['after']['stance']}")
+    typer.echo(f"from {answer.from_} to {answer.to}: {len(answer.changes)} moved")
+    for move in answer.changes:
+        typer.echo(f"{move.actor} on {move.topic}: {move.before.stance} -> "
+                   f"{move.after.stance}")
 
 
 @app.command()

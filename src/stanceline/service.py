@@ -1,27 +1,42 @@
-"""The use cases: the API, the web page and the CLI all call these and nothing below them."""
+"""The use cases: the API, the web page and the CLI all call these and nothing below them.
+
+Every read answers a typed value of `stanceline.answers` (never a wire-shaped dict): the page
+and the CLI read its attributes, the API shapes it with its response models.
+"""
 
 from __future__ import annotations
 
-import gc
 import json
-import multiprocessing
+import logging
 import re
-import threading
 import time as clock
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from stanceline.answers import (
+    ActorAnswer,
+    ActorsAnswer,
+    Brief,
+    Bucket,
+    ChangesAnswer,
+    ClaimsAnswer,
+    HistoryAnswer,
+    LoadSummary,
+    Move,
+    StancesAnswer,
+    TimelineAnswer,
+    TopicsAnswer,
+)
 from stanceline.config import Settings
 from stanceline.dates import parse_date, parse_edtf
 from stanceline.domain.append import Appended
 from stanceline.domain.chain import ChainReport
+from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import (
     EVENT_BATCH_IN,
     EventIn,
@@ -32,49 +47,13 @@ from stanceline.domain.events import (
     prepare,
 )
 from stanceline.domain.payloads import IDENT_PATTERN
-from stanceline.domain.projections import Stance, claim_dict
+from stanceline.domain.projections import claim_of
 from stanceline.errors import InvalidDate, InvalidInput, LimitExceeded, NotFound, StancelineError
+from stanceline.ingest import describe, expand_paths, load_batches, paused_gc, validation_errors
 from stanceline.store import EventFilter, EventStore, open_store
+from stanceline.store.feed import AppendFeed
 
-LOAD_BATCH = 10_000
-WORKER_CHUNK = 1_000
-# Below this much input a second process costs more to start than it saves.
-PARALLEL_LOAD_BYTES = 4 * 1024 * 1024
-
-
-def validation_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, object]]:
-    """Pydantic's errors as `{"path": "events.0.data.stance", "message": ...}`."""
-    found: list[dict[str, object]] = []
-    for err in exc.errors(include_url=False, include_context=False, include_input=False):
-        path = ".".join(str(p) for p in err["loc"])
-        found.append({"path": f"{prefix}{path}" if path else prefix.rstrip("."),
-                      "message": err["msg"]})
-    return found
-
-
-def describe(errors: Sequence[Mapping[str, object]]) -> str:
-    """One readable line for a list of field errors."""
-    first = errors[0]
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{first['path']}: {first['message']}{more}"
-
-
-@dataclass(frozen=True, slots=True)
-class LoadSummary:
-    """What `load` did."""
-
-    files: int
-    read: int
-    appended: int
-    skipped: int
-    seconds: float
-
-    def line(self) -> str:
-        """The one-line summary."""
-        rate = self.read / self.seconds if self.seconds else 0.0
-        return (f"loaded {self.appended} new events from {self.files} file(s) "
-                f"({self.skipped} already present, {self.read} read) "
-                f"in {self.seconds:.2f} s, {rate:,.0f} events/s")
+log = logging.getLogger("stanceline")
 
 
 class Service:
@@ -124,10 +103,8 @@ class Service:
         started = clock.perf_counter()
         files = expand_paths(paths)
         read = appended = 0
-        size = sum(p.stat().st_size for p in files)
-        batches = prepared_batches if size < PARALLEL_LOAD_BYTES else prepared_in_worker
         with paused_gc():
-            for prepared in batches(files):
+            for prepared in load_batches(files):
                 answer = self.store.append(prepared)
                 read += len(prepared)
                 appended += sum(1 for a in answer if not a.replayed)
@@ -135,6 +112,25 @@ class Service:
                     progress(len(prepared))
         seconds = clock.perf_counter() - started
         return LoadSummary(len(files), read, appended, read - appended, seconds)
+
+    def seed(self) -> str | None:
+        """Load the curated events once (ids make it idempotent); a bad seed never stops a
+        start. What happened, in one line, or None when there is nothing to load."""
+        folder = self.settings.seed_events_dir
+        if not self.settings.load_seed or folder is None or not folder.is_dir():
+            return None
+        try:
+            summary = self.load([folder])
+        except StancelineError as exc:
+            log.error("seed events not loaded: %s", exc.detail)
+            return f"seed events not loaded: {exc.detail}"
+        log.info("seed: %s", summary.line())
+        return f"seed: {summary.line()}"
+
+    def live_feed(self) -> AppendFeed:
+        """What wakes live readers when the log grows (LISTEN/NOTIFY on PostgreSQL, a poll of
+        the head elsewhere); the caller starts and closes it."""
+        return AppendFeed(self.head, self.settings.database_url)
 
     def rebuild(self) -> tuple[int, float]:
         """Recompute every projection from the log: (events, seconds)."""
@@ -223,12 +219,12 @@ class Service:
         return day, moment
 
     def stance(self, actor: str, topic: str, as_of: str | None = None,
-               known_at: str | None = None) -> dict[str, Any]:
+               known_at: str | None = None) -> StancesAnswer:
         """One actor's stance on one topic, as `/api/stances` answers it."""
         return self.stances(actor=actor, topic=topic, as_of=as_of, known_at=known_at)
 
     def stances(self, *, actor: str | None = None, topic: str | None = None,
-                as_of: str | None = None, known_at: str | None = None) -> dict[str, Any]:
+                as_of: str | None = None, known_at: str | None = None) -> StancesAnswer:
         """Stances as of a date, known at a time: one pair, an actor's, a topic's, or all."""
         day, moment = self._when(as_of, known_at)
         # Without `known_at` everything recorded so far counts: no bound to apply.
@@ -238,65 +234,64 @@ class Service:
             pairs = [(actor_id, topic)]
         else:
             pairs = self.store.stance_pairs(actor_id, topic)
-        answers = [self.store.stance(a, t, day, bound).as_dict() for a, t in pairs]
-        return {"as_of": day.isoformat(), "known_at": format_timestamp(moment),
-                "stances": answers}
+        return StancesAnswer(day.isoformat(), format_timestamp(moment),
+                             [self.store.stance(a, t, day, bound) for a, t in pairs])
 
-    def history(self, actor: str, topic: str, known_at: str | None = None) -> dict[str, Any]:
+    def history(self, actor: str, topic: str, known_at: str | None = None) -> HistoryAnswer:
         """Each change of an actor's stance on a topic, with its evidence."""
         _, moment = self._when(None, known_at)
         actor_id = self.actor_id(actor)
-        changes = self.store.history(actor_id, topic, moment)
-        return {"actor": actor_id, "topic": topic, "known_at": format_timestamp(moment),
-                "changes": [c.as_dict() for c in changes]}
+        return HistoryAnswer(actor_id, topic, format_timestamp(moment),
+                             self.store.history(actor_id, topic, moment))
 
     def changes(self, start: str, end: str | None = None, topic: str | None = None,
-                known_at: str | None = None) -> dict[str, Any]:
+                known_at: str | None = None) -> ChangesAnswer:
         """Who moved between two dates: the stance before and after, and why."""
         first = self.as_of(start, "from")
         last, moment = self._when(end, known_at)
         if first > last:
             raise InvalidInput(f"`from` ({first}) is after `to` ({last})",
                                [{"path": "from", "message": "must not be after `to`"}])
-        moved = []
+        moved: list[Move] = []
         for actor, subject in self.store.changed_pairs(first, last, topic, moment):
             before = self.store.stance(actor, subject, first, moment)
             after = self.store.stance(actor, subject, last, moment)
             if (before.stance, before.conditions, before.possible) != (
                     after.stance, after.conditions, after.possible):
-                moved.append({"actor": actor, "topic": subject,
-                              "before": _brief(before), "after": _brief(after),
-                              "evidence": after.evidence})
-        return {"from": first.isoformat(), "to": last.isoformat(),
-                "known_at": format_timestamp(moment), "changes": moved}
+                moved.append(Move(actor, subject, Brief.of(before), Brief.of(after),
+                                  after.evidence))
+        return ChangesAnswer(first.isoformat(), last.isoformat(), format_timestamp(moment),
+                             moved)
 
     def claims(self, subject: str | None = None, as_of: str | None = None,
-               known_at: str | None = None) -> dict[str, Any]:
+               known_at: str | None = None) -> ClaimsAnswer:
         """Numbers claimed (e.g. `force-size`), by whom and when, up to a date."""
         day, moment = self._when(as_of, known_at)
         found = self.store.claims(subject, day, moment)
-        return {"subject": subject, "as_of": day.isoformat(),
-                "known_at": format_timestamp(moment), "claims": [claim_dict(e) for e in found]}
+        return ClaimsAnswer(subject, day.isoformat(), format_timestamp(moment),
+                            [claim_of(e) for e in found])
 
-    def actors(self, q: str | None = None) -> dict[str, Any]:
+    def actors(self, q: str | None = None) -> ActorsAnswer:
         """The actor directory, optionally matched by name or alias."""
-        return {"actors": self.store.actors(q)}
+        return ActorsAnswer([_actor_entry(a) for a in self.store.actors(q)])
 
-    def actor(self, actor: str) -> dict[str, Any]:
+    def actor(self, actor: str) -> ActorAnswer:
         """One actor, with its stances as of today."""
         actor_id = self.actor_id(actor)
         found = self.store.actor(actor_id)
         if found is None:
             raise NotFound(f"no actor {actor_id!r} is registered")
-        return {**found, "stances": self.stances(actor=actor_id)["stances"]}
+        entry = _actor_entry(found)
+        return ActorAnswer(entry.actor, entry.name, entry.kind, entry.aliases, entry.represents,
+                           entry.members, self.stances(actor=actor_id).stances)
 
-    def topics(self) -> dict[str, Any]:
+    def topics(self) -> TopicsAnswer:
         """Every topic."""
-        return {"topics": self.store.topics()}
+        return TopicsAnswer([_topic_entry(t) for t in self.store.topics()])
 
     def timeline(self, *, actor: str | None = None, topic: str | None = None,
                  type: str | None = None, known_at: str | None = None,
-                 max_events: int = 2_000) -> dict[str, Any]:
+                 max_events: int = 2_000) -> TimelineAnswer:
         """What the timeline draws: every matching event when there are at most `max_events`,
         else counts per (actor, month, stance or type), so a large log stays drawable."""
         moment = None if known_at is None else self.known_at(known_at)
@@ -304,10 +299,9 @@ class Service:
                           type=type, known_at=moment, limit=max_events)
         total = self.store.count(flt)
         if total <= max_events:
-            return {"total": total, "events": self.store.read(flt), "buckets": []}
-        buckets = [{"actor": a, "month": m, "kind": k, "count": n}
-                   for a, m, k, n in self.store.buckets(flt)]
-        return {"total": total, "events": [], "buckets": buckets}
+            return TimelineAnswer(total, self.store.read(flt), [])
+        return TimelineAnswer(total, [], [Bucket(a, m, k, n)
+                                          for a, m, k, n in self.store.buckets(flt)])
 
     # -- dates --------------------------------------------------------------------------
     def as_of(self, text: str, name: str = "as_of", *, first_day: bool = False) -> date:
@@ -337,138 +331,26 @@ class Service:
 _IDENT = re.compile(IDENT_PATTERN)
 
 
-def _brief(stance: Stance) -> dict[str, Any]:
-    return {"stance": stance.stance, "since": stance.since, "certain": stance.certain,
-            "possible": stance.possible, "conditions": stance.conditions}
+def _actor_entry(found: ActorEntry | Mapping[str, Any]) -> ActorEntry:
+    # Until the store returns entries (the directory's own types) it answers dicts.
+    if isinstance(found, ActorEntry):
+        return found
+    return ActorEntry(actor=found["actor"], name=found["name"], kind=found["kind"],
+                      aliases=tuple(found["aliases"]), represents=found["represents"],
+                      members=tuple(found["members"]))
+
+
+def _topic_entry(found: TopicEntry | Mapping[str, Any]) -> TopicEntry:
+    # Until the store returns entries (the directory's own types) it answers dicts.
+    if isinstance(found, TopicEntry):
+        return found
+    return TopicEntry(topic=found["topic"], title=found["title"],
+                      description=found["description"])
 
 
 def today() -> date:
     """Today's date in UTC (the default `as_of` and the reference of relative dates)."""
     return datetime.now(UTC).date()
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic GC: bulk work makes many acyclic objects that refcounting frees, and
-    collections triggered by their sheer number cost ~40% of a load."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def prepared_batches(files: Sequence[Path]) -> Iterator[list[PreparedEvent]]:
-    """Validated, prepared batches of every file in turn."""
-    for path in files:
-        for lines in raw_batches(path, LOAD_BATCH):
-            yield prepare_lines(path, lines)
-
-
-def prepared_in_worker(files: Sequence[Path]) -> Iterator[list[PreparedEvent]]:
-    """The same batches, read and validated by a second process while this one appends.
-
-    Validation is about half of a load's CPU time; on two cores it overlaps the appends. The
-    queue holds a few chunks at most, so memory stays flat whatever the size of the input.
-    """
-    # Forking is instant and safe while this process runs no other thread; else spawn.
-    single = threading.active_count() == 1
-    fork = single and "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
-    chunks: multiprocessing.Queue[list[PreparedEvent] | BaseException | None] = context.Queue(
-        maxsize=2 * LOAD_BATCH // WORKER_CHUNK)
-    worker = context.Process(target=_prepare_files, args=(list(files), chunks), daemon=True)
-    worker.start()
-    try:
-        ready: list[PreparedEvent] = []
-        while (chunk := chunks.get()) is not None:
-            if isinstance(chunk, BaseException):
-                raise chunk
-            ready.extend(chunk)
-            if len(ready) >= LOAD_BATCH:
-                yield ready
-                ready = []
-        if ready:
-            yield ready
-    finally:
-        worker.kill()
-        worker.join()
-        chunks.close()
-
-
-def _prepare_files(files: list[Path],
-                   chunks: multiprocessing.Queue[list[PreparedEvent] | BaseException | None]
-                   ) -> None:
-    """The worker of `prepared_in_worker`: every file's prepared chunks, then None."""
-    try:
-        for path in files:
-            for lines in raw_batches(path, WORKER_CHUNK):
-                chunks.put(prepare_lines(path, lines))
-    except StancelineError as exc:
-        chunks.put(exc)
-    except Exception as exc:  # surfaced in the parent as one clear error
-        chunks.put(StancelineError(f"{type(exc).__name__}: {exc}"))
-    chunks.put(None)
-
-
-def raw_batches(path: Path, size: int) -> Iterator[list[tuple[int, bytes]]]:
-    """Non-blank lines of a JSON Lines file with their numbers, `size` at a time."""
-    lines: list[tuple[int, bytes]] = []
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if raw.strip():
-                lines.append((number, raw))
-                if len(lines) >= size:
-                    yield lines
-                    lines = []
-    if lines:
-        yield lines
-
-
-def prepare_lines(path: Path, lines: list[tuple[int, bytes]]) -> list[PreparedEvent]:
-    """Validate and prepare JSON lines; errors name the file, line and field."""
-    with paused_gc():
-        return [prepare_or_explain(e, path, line) for line, e in _validate_lines(path, lines)]
-
-
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given and the `*.jsonl` files of folders, sorted, registries first."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(path.glob("*.jsonl"))
-            # Actors and topics first, so that the articles' events find them registered.
-            files.extend(sorted(found, key=lambda p: (p.stem not in ("actors", "topics"), p.name)))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise NotFound(f"{path}: no such file or folder")
-    return files
-
-
-def _validate_lines(path: Path, lines: list[tuple[int, bytes]]) -> list[tuple[int, EventIn]]:
-    try:
-        events = EVENT_BATCH_IN.validate_json(b"[" + b",".join(r for _, r in lines) + b"]")
-    except ValidationError as exc:
-        errors = validation_errors(exc)
-        first = errors[0]
-        index = int(str(first["path"]).split(".", 1)[0]) if str(first["path"])[:1].isdigit() \
-            else 0
-        line = lines[min(index, len(lines) - 1)][0]
-        path_in_event = str(first["path"]).split(".", 1)[-1]
-        raise InvalidInput(f"{path}:{line}: {path_in_event}: {first['message']}",
-                           errors) from None
-    return [(number, event) for (number, _), event in zip(lines, events, strict=True)]
-
-
-def prepare_or_explain(event: EventIn, path: Path, line: int) -> PreparedEvent:
-    """Prepare an event from a file, naming the file and line if its date is wrong."""
-    try:
-        return prepare(event)
-    except InvalidDate as exc:
-        raise InvalidInput(f"{path}:{line}: {exc.detail}") from None
 
 
 def parse_events(payload: bytes | str) -> list[EventIn]:

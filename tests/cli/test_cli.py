@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from stanceline.api import create_app
 from stanceline.cli import app
+from stanceline.config import Settings
 
 runner = CliRunner()
 
@@ -101,11 +104,11 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
 
 def test_large_loads_validate_in_a_second_process(tmp_path: Path, db: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import stanceline.service as service
+    import stanceline.ingest as ingest
 
-    monkeypatch.setattr(service, "PARALLEL_LOAD_BYTES", 0)
-    monkeypatch.setattr(service, "WORKER_CHUNK", 2)
-    monkeypatch.setattr(service, "LOAD_BATCH", 3)
+    monkeypatch.setattr(ingest, "PARALLEL_LOAD_BYTES", 0)
+    monkeypatch.setattr(ingest, "WORKER_CHUNK", 2)
+    monkeypatch.setattr(ingest, "LOAD_BATCH", 3)
     path = tmp_path / "many.jsonl"
     path.write_text("\n".join(line(f"a{i}") for i in range(10)) + "\n")
     result = runner.invoke(app, ["load", str(path), "-d", db])
@@ -146,6 +149,24 @@ def test_stance_history_and_changes_commands(seeded_db: str) -> None:
     bad = runner.invoke(app, ["stance", "fra", "troops-in-ukraine", "--as-of", "blorp",
                               "-d", seeded_db])
     assert bad.exit_code == 1 and bad.output.startswith("error: as_of:")
+
+
+@pytest.mark.parametrize(("args", "url"), [
+    (["stance", "Kir Starmer", "troops-in-ukraine", "--as-of", "2025-03-15"],
+     "/api/stances?actor=Kir+Starmer&topic=troops-in-ukraine&as_of=2025-03-15"),
+    (["history", "fra", "troops-in-ukraine"], "/api/history?actor=fra&topic=troops-in-ukraine"),
+    (["changes", "--from", "2025-02-15", "--to", "2026-01-10"],
+     "/api/changes?from=2025-02-15&to=2026-01-10"),
+])
+def test_json_output_is_the_api_answer(seeded_db: str, args: list[str], url: str) -> None:
+    # One source of the wire shapes: `--json` prints what the route answers.
+    known = "2030-01-01T00:00:00Z"
+    printed = runner.invoke(app, [*args, "--known-at", known, "--json", "-d", seeded_db])
+    assert printed.exit_code == 0, printed.output
+    with TestClient(create_app(Settings(database_url=seeded_db, load_seed=False))) as client:
+        served = client.get(f"{url}&known_at={known}")
+    assert served.status_code == 200
+    assert json.loads(printed.output) == served.json()
 
 
 def test_export_import_and_rebuild_commands(seeded_db: str, tmp_path: Path) -> None:

@@ -33,9 +33,9 @@ def seeded(store: EventStore) -> Service:
 
 def answers(store: EventStore) -> list[object]:
     days = [date(2024, 2, 10), date(2025, 2, 15), date(2026, 1, 10)]
-    found: list[object] = [store.stance(a, t, d).as_dict() for a, t in store.stance_pairs()
+    found: list[object] = [store.stance(a, t, d) for a, t in store.stance_pairs()
                            for d in days]
-    found += [c.as_dict() for a, t in store.stance_pairs() for c in store.history(a, t)]
+    found += [c for a, t in store.stance_pairs() for c in store.history(a, t)]
     found += [e.id for e in store.claims(None, None)]
     found += [store.actors(), store.topics(), store.stance_pairs()]
     return found

@@ -25,8 +25,8 @@ def test_the_latest_counting_stance_decides(store: EventStore) -> None:
     assert (early.stance, early.certain, early.since) == ("supports", True, "2024-03-01")
     late = store.stance("deu", T, date(2025, 1, 20))
     assert (late.stance, late.since) == ("opposes", "2025-01-20")
-    assert late.evidence[0]["speaker"] == "olaf-scholz"
-    assert late.evidence[0]["quote"] == "a quote" and late.evidence[0]["counts"] == "certain"
+    assert late.evidence[0].speaker == "olaf-scholz"
+    assert late.evidence[0].quote == "a quote" and late.evidence[0].counts == "certain"
     assert store.stance("deu", T, date(2024, 2, 29)).stance == "unknown"
 
 
@@ -35,8 +35,8 @@ def test_a_month_in_progress_may_count(store: EventStore) -> None:
                          relative_to="2025-01-23")])
     during = store.stance("fra", T, date(2024, 2, 10))
     assert (during.stance, during.certain, during.possible) == ("unknown", False, ["supports"])
-    assert during.evidence[0]["counts"] == "possible"
-    assert during.evidence[0]["occurred_text"] == "last February"
+    assert during.evidence[0].counts == "possible"
+    assert during.evidence[0].occurred_text == "last February"
     after = store.stance("fra", T, date(2024, 2, 29))
     assert (after.stance, after.certain, after.since) == ("supports", True, "2024-02")
     assert store.stance("fra", T, date(2024, 1, 31)).certain

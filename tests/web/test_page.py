@@ -272,6 +272,17 @@ def test_input_that_is_not_understood_is_reported_not_fatal(seeded: TestClient) 
     assert doc.by_id("matrix")
 
 
+@pytest.mark.parametrize("span", ["2025-02-30..2025-03-01", "2025-13-01..2025-14-01"])
+def test_a_span_with_an_impossible_date_shows_the_page_with_a_notice(seeded: TestClient,
+                                                                     span: str) -> None:
+    # The date parser raises its own InvalidDate (not ValueError): it once escaped as a 422.
+    doc = page(seeded, f"/?span={span}")
+    notices = doc.find("div", class_="notices")
+    assert notices.get("role") == "alert"
+    assert span in notices.words()
+    assert doc.by_id("timeline-svg") and doc.by_id("matrix")
+
+
 # -- 5. the claims chart ---------------------------------------------------------------------
 def test_claims_chart_draws_every_claimed_number_with_its_speaker(seeded: TestClient) -> None:
     claims = seeded.get("/api/claims", params={"subject": "force-size"}).json()["claims"]

@@ -1,8 +1,12 @@
-"""Build the FastAPI application for a set of settings."""
+"""Build the FastAPI application for a set of settings: the one composition root.
+
+It opens the service (migrating and seeding it), starts its live feed, and includes the
+API's routers and the page's (`stanceline.web`). This is the only place that knows both: the
+page shares the API's dependencies through `stanceline.deps` and imports nothing from `api/`.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,12 +19,8 @@ from stanceline.api.limits import BodyLimit
 from stanceline.api.live import router as live_router
 from stanceline.api.stances import router as stances_router
 from stanceline.config import Settings
-from stanceline.errors import StancelineError
 from stanceline.service import Service
-from stanceline.store.feed import AppendFeed
 from stanceline.web import install as install_web
-
-log = logging.getLogger("stanceline")
 
 
 def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
@@ -31,8 +31,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         owned = service is None
         app.state.service = service or await run_in_threadpool(Service.open, settings)
         if owned:
-            await run_in_threadpool(seed, app.state.service)
-        app.state.feed = AppendFeed(app.state.service.head, settings.database_url)
+            await run_in_threadpool(app.state.service.seed)
+        app.state.feed = app.state.service.live_feed()
         app.state.feed.start()
         try:
             yield
@@ -59,22 +59,6 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
-
-
-def seed(service: Service) -> str | None:
-    """Load the curated events once (ids make it idempotent); a bad seed never stops startup.
-
-    Returns what happened, in one line, or None when there is nothing to load."""
-    folder = service.settings.seed_events_dir
-    if not service.settings.load_seed or folder is None or not folder.is_dir():
-        return None
-    try:
-        summary = service.load([folder])
-    except StancelineError as exc:
-        log.error("seed events not loaded: %s", exc.detail)
-        return f"seed events not loaded: {exc.detail}"
-    log.info("seed: %s", summary.line())
-    return f"seed: {summary.line()}"
 
 
 def app_from_env() -> FastAPI:

@@ -23,7 +23,7 @@ from stanceline.errors import (
     Unauthorized,
     VersionConflict,
 )
-from stanceline.service import validation_errors
+from stanceline.ingest import validation_errors
 
 # Most specific first: the first matching row decides.
 STATUS: tuple[tuple[type[StancelineError], int], ...] = (

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from stanceline.api.deps import ServiceDep, Writer
 from stanceline.api.models import (
     ERRORS,
     AppendRequest,
@@ -16,6 +15,8 @@ from stanceline.api.models import (
     EventsPage,
     VerifyOut,
 )
+from stanceline.api.respond import respond
+from stanceline.deps import ServiceDep, Writer
 
 # Positions are 64-bit integers in both engines.
 MAX_POSITION = 2**63 - 1
@@ -24,10 +25,10 @@ router = APIRouter(prefix="/api", tags=["events"], responses=ERRORS)
 
 
 @router.post("/events", status_code=201, response_model=AppendResponse)
-async def append_events(body: AppendRequest, service: ServiceDep, _: Writer) -> dict[str, Any]:
+async def append_events(body: AppendRequest, service: ServiceDep, _: Writer) -> Response:
     """Append a batch atomically; a replay of the same ids answers the original result."""
     appended = await run_in_threadpool(service.append, body.events, body.expect)
-    return {"appended": [a.as_dict() for a in appended]}
+    return respond(AppendResponse, {"appended": appended}, status_code=201)
 
 
 @router.get("/events", response_model=EventsPage)
@@ -56,6 +57,6 @@ async def get_event(event_id: str, service: ServiceDep) -> dict[str, Any]:
 
 
 @router.get("/verify", response_model=VerifyOut, response_model_exclude_none=True)
-async def verify(service: ServiceDep) -> dict[str, Any]:
+async def verify(service: ServiceDep) -> VerifyOut:
     """Walk the hash chain and report the first broken position, if any."""
-    return (await run_in_threadpool(service.verify)).as_dict()
+    return VerifyOut.of(await run_in_threadpool(service.verify))

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from stanceline.api.deps import ServiceDep
+from stanceline.deps import FeedDep, ServiceDep
 from stanceline.domain.events import RecordedEvent
 from stanceline.service import Service
 from stanceline.store.feed import AppendFeed
@@ -78,7 +78,7 @@ def start_position(after: int | None, last_event_id: str | None) -> int | None:
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "`id: <position>`, `event: appended`, "
                                             "`data: <envelope JSON>` per appended event"}})
-async def live(request: Request, service: ServiceDep,
+async def live(request: Request, service: ServiceDep, feed: FeedDep,
                after: Annotated[int | None, Query(
                    ge=0, le=2**63 - 1,
                    description="a position: send the events after it (default: from now on)")]
@@ -89,7 +89,6 @@ async def live(request: Request, service: ServiceDep,
     cursor = start_position(after, last_event_id)
     if cursor is None:
         cursor = await run_in_threadpool(service.head)
-    feed: AppendFeed = request.app.state.feed
     return StreamingResponse(stream(request, service, feed, cursor),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,12 +1,44 @@
-"""Request and response shapes of the HTTP contract (they also make the OpenAPI document)."""
+"""Request and response shapes of the HTTP contract (they also make the OpenAPI document).
+
+The response models are the one source of the wire shapes: the routes (and the CLI's `--json`)
+serialise the service's typed answers through them (`wire`, `wire_json`), reading attributes.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from stanceline.domain.events import EventIn, StreamName
+from stanceline.answers import (
+    ActorAnswer,
+    ActorsAnswer,
+    Answer,
+    ChangesAnswer,
+    ClaimsAnswer,
+    HistoryAnswer,
+    StancesAnswer,
+    TopicsAnswer,
+)
+from stanceline.domain.chain import ChainReport
+from stanceline.domain.events import EventIn, StreamName, format_timestamp
+
+
+class Out(BaseModel):
+    """A response shape, read from the attributes of a typed answer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def wire(cls, answer: object) -> dict[str, Any]:
+        """The answer as the JSON-ready value the wire carries."""
+        return cls.model_validate(answer).model_dump(mode="json", by_alias=True)
+
+    @classmethod
+    def wire_json(cls, answer: object) -> bytes:
+        """The answer as the JSON bytes the wire carries (compact, UTF-8)."""
+        return cls.model_validate(answer).model_dump_json(by_alias=True).encode()
 
 
 class AppendRequest(BaseModel):
@@ -16,16 +48,20 @@ class AppendRequest(BaseModel):
     expect: dict[StreamName, int] = Field(default_factory=dict)
 
 
-class AppendedOut(BaseModel):
+class AppendedOut(Out):
     id: str
     position: int
     stream: str
     version: int
-    recorded_at: str
+    recorded_at: datetime
     hash: str
 
+    @field_serializer("recorded_at")
+    def _timestamp(self, moment: datetime) -> str:
+        return format_timestamp(moment)
 
-class AppendResponse(BaseModel):
+
+class AppendResponse(Out):
     appended: list[AppendedOut]
 
 
@@ -57,12 +93,20 @@ class EventsPage(BaseModel):
     next_after: int | None
 
 
-class VerifyOut(BaseModel):
+class VerifyOut(Out):
     ok: bool
     events: int
     head: str | None = None
     broken_at: int | None = None
     detail: str | None = None
+
+    @classmethod
+    def of(cls, report: ChainReport) -> Self:
+        """An intact chain reports its head; a broken one where and why it breaks."""
+        if report.ok:
+            return cls(ok=True, events=report.events, head=report.head)
+        return cls(ok=False, events=report.events, broken_at=report.broken_at,
+                   detail=report.detail)
 
 
 class ErrorOut(BaseModel):
@@ -76,7 +120,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class EvidenceOut(BaseModel):
+class EvidenceOut(Out):
     id: str
     position: int
     type: str
@@ -93,7 +137,7 @@ class EvidenceOut(BaseModel):
     counts: str
 
 
-class StanceOut(BaseModel):
+class StanceOut(Out):
     actor: str
     topic: str
     stance: str
@@ -104,13 +148,13 @@ class StanceOut(BaseModel):
     evidence: list[EvidenceOut]
 
 
-class StancesOut(BaseModel):
+class StancesOut(Out):
     as_of: str
     known_at: str
     stances: list[StanceOut]
 
 
-class ChangeOut(BaseModel):
+class ChangeOut(Out):
     since: str | None
     stance: str
     certain: bool
@@ -118,14 +162,14 @@ class ChangeOut(BaseModel):
     evidence: list[EvidenceOut]
 
 
-class HistoryOut(BaseModel):
+class HistoryOut(Out):
     actor: str
     topic: str
     known_at: str
     changes: list[ChangeOut]
 
 
-class BriefOut(BaseModel):
+class BriefOut(Out):
     stance: str
     since: str | None
     certain: bool
@@ -133,7 +177,7 @@ class BriefOut(BaseModel):
     conditions: list[str]
 
 
-class MoveOut(BaseModel):
+class MoveOut(Out):
     actor: str
     topic: str
     before: BriefOut
@@ -141,14 +185,14 @@ class MoveOut(BaseModel):
     evidence: list[EvidenceOut]
 
 
-class ChangesOut(BaseModel):
-    from_: str = Field(alias="from")
+class ChangesOut(Out):
+    from_: str = Field(validation_alias="from_", serialization_alias="from")
     to: str
     known_at: str
     changes: list[MoveOut]
 
 
-class ClaimOut(BaseModel):
+class ClaimOut(Out):
     id: str
     actor: str | None
     speaker: str | None
@@ -167,14 +211,14 @@ class ClaimOut(BaseModel):
     note: str | None
 
 
-class ClaimsOut(BaseModel):
+class ClaimsOut(Out):
     subject: str | None
     as_of: str
     known_at: str
     claims: list[ClaimOut]
 
 
-class ActorOut(BaseModel):
+class ActorOut(Out):
     actor: str
     name: str
     kind: str
@@ -183,7 +227,7 @@ class ActorOut(BaseModel):
     members: list[str]
 
 
-class ActorsOut(BaseModel):
+class ActorsOut(Out):
     actors: list[ActorOut]
 
 
@@ -191,11 +235,28 @@ class ActorDetailOut(ActorOut):
     stances: list[StanceOut]
 
 
-class TopicOut(BaseModel):
+class TopicOut(Out):
     topic: str
     title: str
     description: str
 
 
-class TopicsOut(BaseModel):
+class TopicsOut(Out):
     topics: list[TopicOut]
+
+
+# Each typed answer of the service and the response model that shapes it on the wire.
+SHAPES: dict[type[Any], type[Out]] = {
+    StancesAnswer: StancesOut,
+    HistoryAnswer: HistoryOut,
+    ChangesAnswer: ChangesOut,
+    ClaimsAnswer: ClaimsOut,
+    ActorsAnswer: ActorsOut,
+    ActorAnswer: ActorDetailOut,
+    TopicsAnswer: TopicsOut,
+}
+
+
+def to_wire(answer: Answer) -> dict[str, Any]:
+    """An answer as the JSON-ready value its route answers (for the CLI's `--json`)."""
+    return SHAPES[type(answer)].wire(answer)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
-from stanceline.api.deps import ServiceDep, get_service
 from stanceline.api.models import (
     ERRORS,
     ActorDetailOut,
@@ -18,7 +17,10 @@ from stanceline.api.models import (
     StancesOut,
     TopicsOut,
 )
+from stanceline.api.respond import respond
+from stanceline.deps import ServiceDep, get_service
 from stanceline.errors import InvalidInput
+from stanceline.service import Service
 
 router = APIRouter(prefix="/api", tags=["stances"], responses=ERRORS)
 
@@ -30,8 +32,10 @@ AsOf = Annotated[str | None, Query(max_length=200, description=AS_OF_HELP)]
 KnownAt = Annotated[str | None, Query(max_length=200, description=KNOWN_AT_HELP)]
 Name = Annotated[str, Query(min_length=1, max_length=200)]
 
-# Reads are short, bounded index probes: they run on the event loop, which is cheaper than a
-# hop to the thread pool and keeps the as-of hot path fast.
+# The single-pair as-of probe is a short, bounded index probe: it runs on the event loop,
+# which is cheaper than a hop to the thread pool. Every other read may scan (a matrix, a
+# history, the moves between two dates): those are plain `def` routes, run in the thread pool,
+# so that one long answer never holds up the requests behind it.
 
 
 def _query_param(name: str, max_length: int, description: str) -> dict[str, Any]:
@@ -60,57 +64,66 @@ def _text(request: Request, name: str, max_length: int) -> str | None:
 async def stances(request: Request) -> Response:
     """Stances as of a date (`as_of`), as known at a time (`known_at`)."""
     service = await get_service(request)
-    # The hot route reads its four query parameters itself and answers plain JSON: FastAPI's
-    # parameter models and response validation cost more than the as-of query (the response
-    # model above still documents the answer, and the parameters are declared for OpenAPI).
-    # Inline even on PostgreSQL: measured, a thread hop per request halves the throughput
-    # there (the round trip is short next to the hop); more processes scale it instead.
-    answer = service.stances(actor=_text(request, "actor", 200),
-                             topic=_text(request, "topic", 80),
-                             as_of=_text(request, "as_of", 200),
-                             known_at=_text(request, "known_at", 200))
-    return Response(json.dumps(answer, ensure_ascii=False, separators=(",", ":")),
-                    media_type="application/json")
+    # The hot route reads its four query parameters itself: FastAPI's parameter models and
+    # response handling cost more than the as-of query (the response model above still
+    # documents the answer and shapes it, and the parameters are declared for OpenAPI).
+    actor = _text(request, "actor", 200)
+    topic = _text(request, "topic", 80)
+    as_of = _text(request, "as_of", 200)
+    known_at = _text(request, "known_at", 200)
+    if actor is not None and topic is not None:
+        # One pair: inline even on PostgreSQL. Measured, a thread hop per request halves the
+        # throughput there (the round trip is short next to the hop); more processes scale it.
+        answer = service.stances(actor=actor, topic=topic, as_of=as_of, known_at=known_at)
+        return respond(StancesOut, answer)
+    # A matrix (a topic's, an actor's or all pairs): one probe per pair, off the event loop.
+    return await run_in_threadpool(_stances, service, actor, topic, as_of, known_at)
+
+
+def _stances(service: Service, actor: str | None, topic: str | None, as_of: str | None,
+             known_at: str | None) -> Response:
+    answer = service.stances(actor=actor, topic=topic, as_of=as_of, known_at=known_at)
+    return respond(StancesOut, answer)
 
 
 @router.get("/history", response_model=HistoryOut)
-async def history(service: ServiceDep, actor: Name, topic: Name,
-                  known_at: KnownAt = None) -> dict[str, Any]:
+def history(service: ServiceDep, actor: Name, topic: Name,
+            known_at: KnownAt = None) -> Response:
     """Each change of an actor's stance on a topic, with its evidence."""
-    return service.history(actor, topic, known_at)
+    return respond(HistoryOut, service.history(actor, topic, known_at))
 
 
 @router.get("/changes", response_model=ChangesOut, response_model_by_alias=True)
-async def changes(service: ServiceDep,
-                  from_: Annotated[str, Query(alias="from", min_length=1, max_length=200)],
-                  to: AsOf = None, topic: Annotated[str | None, Query(max_length=80)] = None,
-                  known_at: KnownAt = None) -> dict[str, Any]:
+def changes(service: ServiceDep,
+            from_: Annotated[str, Query(alias="from", min_length=1, max_length=200)],
+            to: AsOf = None, topic: Annotated[str | None, Query(max_length=80)] = None,
+            known_at: KnownAt = None) -> Response:
     """Who moved between two dates: before, after, evidence."""
-    return service.changes(from_, to, topic, known_at)
+    return respond(ChangesOut, service.changes(from_, to, topic, known_at))
 
 
 @router.get("/claims", response_model=ClaimsOut)
-async def claims(service: ServiceDep,
-                 subject: Annotated[str | None, Query(max_length=80)] = None,
-                 as_of: AsOf = None, known_at: KnownAt = None) -> dict[str, Any]:
+def claims(service: ServiceDep,
+           subject: Annotated[str | None, Query(max_length=80)] = None,
+           as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Numbers claimed (e.g. `force-size`), by whom and when."""
-    return service.claims(subject, as_of, known_at)
+    return respond(ClaimsOut, service.claims(subject, as_of, known_at))
 
 
 @router.get("/actors", response_model=ActorsOut)
-async def actors(service: ServiceDep,
-                 q: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
+def actors(service: ServiceDep,
+           q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     """Actors with their aliases; `q` matches names and aliases (case and accents ignored)."""
-    return service.actors(q)
+    return respond(ActorsOut, service.actors(q))
 
 
 @router.get("/actors/{actor}", response_model=ActorDetailOut)
-async def actor(service: ServiceDep, actor: str) -> dict[str, Any]:
+def actor(service: ServiceDep, actor: str) -> Response:
     """One actor, with its stances as of today."""
-    return service.actor(actor)
+    return respond(ActorDetailOut, service.actor(actor))
 
 
 @router.get("/topics", response_model=TopicsOut)
-async def topics(service: ServiceDep) -> dict[str, Any]:
+def topics(service: ServiceDep) -> Response:
     """Every topic."""
-    return service.topics()
+    return respond(TopicsOut, service.topics())

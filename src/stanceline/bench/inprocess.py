@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stanceline.answers import LoadSummary
 from stanceline.bench.scratch import (
     Scratch,
     create_bare_table,
@@ -21,7 +22,8 @@ from stanceline.bench.scratch import (
 from stanceline.config import Settings
 from stanceline.domain.events import EVENT_IN, RecordedEvent
 from stanceline.domain.projections import CLAIM, actor_directory, claims, stance_pairs, voided_at
-from stanceline.service import LoadSummary, Service, paused_gc
+from stanceline.ingest import paused_gc
+from stanceline.service import Service
 from stanceline.store.sql import SqlEventStore
 from stanceline.synthetic import synthetic_events
 

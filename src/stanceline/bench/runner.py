@@ -34,7 +34,7 @@ from stanceline.bench.inprocess import (
 from stanceline.bench.page import PAGE_TARGET_EVENTS, PageResult, measure_page
 from stanceline.bench.report import Measure, Report, Target
 from stanceline.bench.scratch import Scratch, engine_name, scratch_database, server_version
-from stanceline.service import PARALLEL_LOAD_BYTES
+from stanceline.ingest import PARALLEL_LOAD_BYTES
 from stanceline.store.sql import SqlEventStore
 from stanceline.synthetic import query_space, write_jsonl
 

@@ -21,9 +21,31 @@ from stanceline.domain.payloads import UNKNOWN
 
 STANCE = "stance.declared"
 CLAIM = "claim.made"
+RETRACTION = "event.retracted"
 # The longest span an `occurred` can have (a leap year): only a stance dated within this
 # window before V can still be in progress at V.
 LONGEST_SPAN = timedelta(days=366)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why we think so: the event, its date as written and as resolved, its quote and source;
+    `counts` says whether it decides the answer (`certain`) or only may (`possible`)."""
+
+    id: str
+    position: int
+    type: str
+    stance: str | None
+    occurred: str | None
+    occurred_text: str | None
+    relative_to: str | None
+    speaker: str | None
+    summary: str | None
+    quote: str | None
+    document: str | None
+    disputed: bool
+    note: str | None
+    counts: str
 
 
 @dataclass(slots=True)
@@ -37,13 +59,7 @@ class Stance:
     certain: bool
     possible: list[str]
     conditions: list[str]
-    evidence: list[dict[str, Any]]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON form of `/api/stances`."""
-        return {"actor": self.actor, "topic": self.topic, "stance": self.stance,
-                "since": self.since, "certain": self.certain, "possible": self.possible,
-                "conditions": self.conditions, "evidence": self.evidence}
+    evidence: list[Evidence]
 
 
 @dataclass(slots=True)
@@ -54,35 +70,62 @@ class Change:
     stance: str
     certain: bool
     conditions: list[str]
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON form of `/api/history`."""
-        return {"since": self.since, "stance": self.stance, "certain": self.certain,
-                "conditions": self.conditions, "evidence": self.evidence}
+    evidence: list[Evidence] = field(default_factory=list)
 
 
-def evidence(event: RecordedEvent, counts: str = "certain") -> dict[str, Any]:
-    """Why we think so: the event, its date as written and as resolved, its quote and source."""
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One number claimed (`claim.made`): by whom, about what, when, and from which source."""
+
+    id: str
+    actor: str | None
+    speaker: str | None
+    subject: str | None
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str | None
+    qualifier: str | None
+    occurred: str | None
+    occurred_text: str | None
+    summary: str | None
+    quote: str | None
+    document: str | None
+    disputed: bool
+    note: str | None
+
+
+def evidence(event: RecordedEvent, counts: str = "certain") -> Evidence:
+    """The evidence an event gives (`counts`: "certain" if it decides, else "possible")."""
     source = event.source or {}
     data = event.data
-    return {
-        "id": event.id, "position": event.position, "type": event.type,
-        "stance": data.get("stance"), "occurred": event.occurred,
-        "occurred_text": event.occurred_text, "relative_to": event.relative_to,
-        "speaker": data.get("speaker"), "summary": data.get("summary"),
-        "quote": source.get("quote"), "document": source.get("document"),
-        "disputed": event.disputed, "note": event.note, "counts": counts,
-    }
+    return Evidence(
+        id=event.id, position=event.position, type=event.type,
+        stance=data.get("stance"), occurred=event.occurred,
+        occurred_text=event.occurred_text, relative_to=event.relative_to,
+        speaker=data.get("speaker"), summary=data.get("summary"),
+        quote=source.get("quote"), document=source.get("document"),
+        disputed=event.disputed, note=event.note, counts=counts,
+    )
+
+
+def retraction_target(event: RecordedEvent) -> str | None:
+    """The event this one voids: a retraction's target, or the event it supersedes (None: it
+    voids nothing). The one statement of the rule: the folds, the stores' void tables and the
+    page's "retracted by" all ask it."""
+    if event.type == RETRACTION:
+        target = event.data.get("target")
+        return None if target is None else str(target)
+    return event.supersedes
 
 
 def voided_at(events: Iterable[RecordedEvent]) -> dict[str, datetime]:
     """When each retracted or superseded event stopped counting (its first void's recording)."""
     voids: dict[str, datetime] = {}
     for event in events:
-        target = event.data.get("target") if event.type == "event.retracted" else event.supersedes
+        target = retraction_target(event)
         if target is not None and target not in voids:
-            voids[str(target)] = event.recorded_at
+            voids[target] = event.recorded_at
     return voids
 
 
@@ -186,16 +229,16 @@ def claims(events: Iterable[RecordedEvent], subject: str | None, as_of: date | N
     return sorted(found, key=lambda e: (e.occurred_start or date.min, e.position))
 
 
-def claim_dict(event: RecordedEvent) -> dict[str, Any]:
-    """The JSON form of one claim in `/api/claims`."""
+def claim_of(event: RecordedEvent) -> Claim:
+    """The claim a `claim.made` event makes."""
     data, source = event.data, event.source or {}
-    return {"id": event.id, "actor": data.get("actor"), "speaker": data.get("speaker"),
-            "subject": data.get("subject"), "value": data.get("value"), "low": data.get("low"),
-            "high": data.get("high"), "unit": data.get("unit"),
-            "qualifier": data.get("qualifier"), "occurred": event.occurred,
-            "occurred_text": event.occurred_text, "summary": data.get("summary"),
-            "quote": source.get("quote"), "document": source.get("document"),
-            "disputed": event.disputed, "note": event.note}
+    return Claim(id=event.id, actor=data.get("actor"), speaker=data.get("speaker"),
+                 subject=data.get("subject"), value=data.get("value"), low=data.get("low"),
+                 high=data.get("high"), unit=data.get("unit"),
+                 qualifier=data.get("qualifier"), occurred=event.occurred,
+                 occurred_text=event.occurred_text, summary=data.get("summary"),
+                 quote=source.get("quote"), document=source.get("document"),
+                 disputed=event.disputed, note=event.note)
 
 
 def actor_directory(events: Iterable[RecordedEvent]) -> list[dict[str, Any]]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from stanceline.web.page import STATIC, router
+
 
 def install(app: FastAPI) -> None:
-    """Add the page, its favicon and `/static` to an app."""
-    # Imported here: the page depends on `stanceline.api`, whose app factory calls this.
-    from stanceline.web.page import STATIC, router
-
+    """Add the page, its favicon and `/static` to an app (the composition root calls this)."""
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

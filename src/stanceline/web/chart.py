@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from stanceline.answers import Bucket
 from stanceline.dates import parse_edtf
+from stanceline.domain.projections import Claim
+from stanceline.errors import InvalidDate
 
 EPOCH = date(1970, 1, 1).toordinal()
 DASH = "\u2013"  # an en dash, for ranges of dates and numbers
@@ -270,7 +273,7 @@ def parse_window(text: str | None) -> tuple[int, int] | None:
     left, _, right = text.partition("..")
     try:
         first, last = parse_edtf(left.strip()), parse_edtf(right.strip())
-    except ValueError:
+    except InvalidDate:  # an impossible day (2025-02-30): the caller notes it, not a 422
         return None
     if first is None or last is None or last.end < first.start:
         return None
@@ -314,7 +317,7 @@ def event_marks(events: Iterable[Any], names: Mapping[str, tuple[str, str]],
     return marks, lanes
 
 
-def aggregate(buckets: Sequence[Mapping[str, Any]], names: Mapping[str, tuple[str, str]],
+def aggregate(buckets: Sequence[Bucket], names: Mapping[str, tuple[str, str]],
               max_lanes: int = 30, max_blocks: int = 1_200) -> tuple[list[Block], list[Lane],
                                                                       str, int]:
     """Coarsen `Service.timeline` buckets until they are few enough to draw as DOM nodes.
@@ -325,17 +328,17 @@ def aggregate(buckets: Sequence[Mapping[str, Any]], names: Mapping[str, tuple[st
     """
     per_lane: Counter[str] = Counter()
     for bucket in buckets:
-        per_lane[bucket["actor"]] += bucket["count"]
+        per_lane[bucket.actor] += bucket.count
     kept = {a for a, _ in per_lane.most_common(max_lanes)}
     hidden = len(per_lane) - len(kept)
     # One pass to integer period keys (month, quarter, year index) so that choosing the
     # coarsest-needed period is a few set sizes, not a regrouping per candidate.
     rows: list[tuple[str, tuple[int, int, int], str, int]] = []
     for bucket in buckets:
-        actor = str(bucket["actor"]) if bucket["actor"] in kept else OTHERS
-        year, month = int(bucket["month"][:4]), int(bucket["month"][5:7])
+        actor = bucket.actor if bucket.actor in kept else OTHERS
+        year, month = int(bucket.month[:4]), int(bucket.month[5:7])
         keys = (year * 12 + month - 1, year * 4 + (month - 1) // 3, year)
-        rows.append((actor, keys, str(bucket["kind"]), int(bucket["count"])))
+        rows.append((actor, keys, bucket.kind, bucket.count))
     level, period = 2, "year"
     for index, name in ((0, "month"), (1, "quarter")):
         if len({(actor, keys[index]) for actor, keys, _, _ in rows}) <= max_blocks:
@@ -475,17 +478,16 @@ def format_number(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
-def claims_chart(claims: Sequence[Mapping[str, Any]], names: Mapping[str, tuple[str, str]],
+def claims_chart(claims: Sequence[Claim], names: Mapping[str, tuple[str, str]],
                  as_of: int) -> ClaimsChart | None:
     """Lay out claims (as `Service.claims` gives them): time across, number up; those made
     after `as_of` are marked `future` (drawn faded, so moving the date never hides one)."""
     dated = []
     for claim in claims:
-        span = parse_edtf(claim["occurred"]) if claim.get("occurred") else None
+        span = parse_edtf(claim.occurred) if claim.occurred else None
         if span is None:
             continue
-        numbers = [v for v in (claim.get("value"), claim.get("low"), claim.get("high"))
-                   if v is not None]
+        numbers = [v for v in (claim.value, claim.low, claim.high) if v is not None]
         if numbers:
             dated.append((claim, day_number(span.start), day_number(span.end) + 1, numbers))
     if not dated:
@@ -502,24 +504,24 @@ def claims_chart(claims: Sequence[Mapping[str, Any]], names: Mapping[str, tuple[
 
     points: list[ClaimPoint] = []
     for claim, start, end, numbers in dated:
-        who_id = claim.get("speaker") or claim.get("actor") or ""
+        who_id = claim.speaker or claim.actor or ""
         who = names.get(who_id, (who_id, ""))[0]
-        actor = names.get(claim.get("actor") or "", (claim.get("actor") or "", ""))[0]
-        if claim.get("value") is not None:
-            amount = format_number(claim["value"])
+        actor = names.get(claim.actor or "", (claim.actor or "", ""))[0]
+        if claim.value is not None:
+            amount = format_number(claim.value)
         else:
             amount = f"{format_number(min(numbers))}{DASH}{format_number(max(numbers))}"
-        qualifier = f"{claim['qualifier']} " if claim.get("qualifier") else ""
-        unit = claim.get("unit") or ""
+        qualifier = f"{claim.qualifier} " if claim.qualifier else ""
+        unit = claim.unit or ""
         who_text = who if who == actor else f"{who} ({actor})"
-        title = f"{who_text}, {claim['occurred']}: {qualifier}{amount} {unit}".strip()
+        title = f"{who_text}, {claim.occurred}: {qualifier}{amount} {unit}".strip()
         points.append(ClaimPoint(
-            id=claim["id"], who=who_text, label=f"{who}: {amount}", title=title,
+            id=claim.id, who=who_text, label=f"{who}: {amount}", title=title,
             x=scale.x((start + end) / 2), x_start=scale.x(start), x_end=scale.x(end),
-            y=y(claim["value"]) if claim.get("value") is not None else y(
+            y=y(claim.value) if claim.value is not None else y(
                 (min(numbers) + max(numbers)) / 2),
             y_low=y(min(numbers)), y_high=y(max(numbers)),
-            range=claim.get("value") is None and len(numbers) > 1, start=start,
+            range=claim.value is None and len(numbers) > 1, start=start,
             future=start > as_of))
     _spread(points)
     _place_labels(points, y_top, y_bottom)
@@ -528,7 +530,7 @@ def claims_chart(claims: Sequence[Mapping[str, Any]], names: Mapping[str, tuple[
     while value <= top + step / 2:
         y_ticks.append((y(value), format_number(value)))
         value += step
-    units = {c.get("unit") for c, *_ in dated if c.get("unit")}
+    units = {c.unit for c, *_ in dated if c.unit}
     return ClaimsChart(points=points, x_ticks=ticks(scale), y_ticks=y_ticks,
                        unit=", ".join(sorted(str(u) for u in units)) or "number")
 

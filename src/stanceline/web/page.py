@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from stanceline.api.deps import ServiceDep
+from stanceline.deps import ServiceDep
 from stanceline.service import Service
 from stanceline.web.chart import from_day_number
 from stanceline.web.view import PageState, build_page

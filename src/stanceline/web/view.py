@@ -15,8 +15,11 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from stanceline.answers import TimelineAnswer
+from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
-from stanceline.domain.payloads import PAYLOADS, REGISTRY_TYPES
+from stanceline.domain.payloads import PAYLOADS, REGISTRY_TYPES, UNKNOWN
+from stanceline.domain.projections import Stance, retraction_target
 from stanceline.errors import StancelineError
 from stanceline.service import Service, today
 from stanceline.web import chart
@@ -119,21 +122,21 @@ def build_page(service: Service, state: PageState) -> tuple[dict[str, Any], list
     """Every piece of data the page template needs, and notices about ignored input."""
     notices: list[Notice] = []
     state, day, as_of_text, known_text = _checked(service, state, notices)
-    actors = service.actors()["actors"]
-    names = {a["actor"]: (a["name"], a["kind"]) for a in actors}
-    topics = service.topics()["topics"]
-    topic_titles = {t["topic"]: t["title"] for t in topics}
+    actors = service.actors().actors
+    names = {a.actor: (a.name, a.kind) for a in actors}
+    topics = service.topics().topics
+    topic_titles = {t.topic: t.title for t in topics}
 
     timeline_data = service.timeline(actor=state.actor, topic=state.topic, type=state.type,
                                      known_at=state.known_at, max_events=TIMELINE_EVENTS)
     as_of_day = chart.day_number(day)
     selected = _selected(service, state, notices)
-    if timeline_data["buckets"]:
+    if timeline_data.buckets:
         timeline, listed, more = _large(service, state, timeline_data, names)
     else:
-        timeline, listed, more = _small(state, timeline_data["events"], names, topic_titles,
+        timeline, listed, more = _small(state, timeline_data.events, names, topic_titles,
                                         selected, as_of_day)
-    timeline.total = timeline_data["total"]
+    timeline.total = timeline_data.total
     starts = [m.start for m in timeline.marks] + [b.start for b in timeline.blocks]
     ends = [m.end for m in timeline.marks] + [b.end for b in timeline.blocks]
     data_span = chart.fit(starts, ends, chart.day_number(today()))
@@ -151,7 +154,7 @@ def build_page(service: Service, state: PageState) -> tuple[dict[str, Any], list
     matrix = _matrix(service, state, day, actors, topics, names, topic_titles, notices)
     # Every claim known (not only those before `as_of`): the chart fades the later ones, so
     # moving the date in the browser needs no new data.
-    claims = service.claims("force-size", known_at=state.known_at)["claims"]
+    claims = service.claims("force-size", known_at=state.known_at).claims
     claims_chart = chart.claims_chart(claims, names, as_of_day)
 
     # The slider runs over the log's own span (first to last day any event covers).
@@ -296,16 +299,16 @@ def _small(state: PageState, events: Sequence[RecordedEvent],
     return timeline, listed, more
 
 
-def _large(service: Service, state: PageState, data: Mapping[str, Any],
+def _large(service: Service, state: PageState, data: TimelineAnswer,
            names: Mapping[str, tuple[str, str]]
            ) -> tuple[chart.Timeline, list[EventView], More | None]:
     """Too many events to draw: aggregated blocks, and the list one cursor page at a time."""
-    blocks, lanes, period, hidden = chart.aggregate(data["buckets"], names)
+    blocks, lanes, period, hidden = chart.aggregate(data.buckets, names)
     for block in blocks:
         # A block opens the events of its actor: the list then pages through just those.
         block.href = state.query(actor=block.lane, after=0) \
             if block.lane not in (chart.WORLD, chart.OTHERS) else state.query()
-    timeline = chart.Timeline(mode="buckets", total=data["total"], lanes=lanes, groups=[],
+    timeline = chart.Timeline(mode="buckets", total=data.total, lanes=lanes, groups=[],
                               blocks=blocks, period=period, hidden_lanes=hidden)
     page, next_after = service.events(actor=state.actor, topic=state.topic, type=state.type,
                                       known_at=state.known_at, after=state.after,
@@ -313,7 +316,7 @@ def _large(service: Service, state: PageState, data: Mapping[str, Any],
     titles: dict[str, str] = {}
     listed = [event_view(e, names, titles, {}) for e in page if _listable(e, state)]
     more = More(href=None if next_after is None else state.query(after=next_after),
-                label=f"Next {LIST_PAGE} events", shown=len(listed), total=data["total"],
+                label=f"Next {LIST_PAGE} events", shown=len(listed), total=data.total,
                 first=state.query(after=0) if state.after else None,
                 start=page[0].position if page else None,
                 end=page[-1].position if page else None)
@@ -324,9 +327,9 @@ def _voids(events: Sequence[RecordedEvent]) -> dict[str, str]:
     """Which listed events were retracted or superseded, and by which event."""
     found: dict[str, str] = {}
     for event in events:
-        target = event.data.get("target") if event.type == "event.retracted" else event.supersedes
+        target = retraction_target(event)
         if target:
-            found.setdefault(str(target), event.id)
+            found.setdefault(target, event.id)
     return found
 
 
@@ -462,22 +465,22 @@ def _claim_text(data: Mapping[str, Any]) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def _actor_groups(actors: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]:
+def _actor_groups(actors: Sequence[ActorEntry]) -> list[tuple[str, list[ActorEntry]]]:
     """Actors for the filter's `<optgroup>`s, in the timeline's group order."""
-    grouped: dict[str, list[Any]] = {}
+    grouped: dict[str, list[ActorEntry]] = {}
     for actor in actors:
-        grouped.setdefault(chart.GROUP_OF_KIND.get(actor["kind"], "other"), []).append(actor)
-    return [(title, sorted(grouped[key], key=lambda a: str(a["name"]).lower()))
+        grouped.setdefault(chart.GROUP_OF_KIND.get(actor.kind, "other"), []).append(actor)
+    return [(title, sorted(grouped[key], key=lambda a: a.name.lower()))
             for key, title in chart.GROUPS if key in grouped]
 
 
 def _matrix(service: Service, state: PageState, day: date,
-            actors: Sequence[Mapping[str, Any]], topics: Sequence[Mapping[str, Any]],
+            actors: Sequence[ActorEntry], topics: Sequence[TopicEntry],
             names: Mapping[str, tuple[str, str]], topic_titles: Mapping[str, str],
             notices: list[Notice]) -> dict[str, Any]:
     """Actors x topics as of the state's date, each cell with its deciding evidence."""
     pairs = service.stance_pairs(state.actor, state.topic)
-    kinds = {a["actor"]: a["kind"] for a in actors}
+    kinds = {a.actor: a.kind for a in actors}
     order = {key: i for i, (key, _) in enumerate(chart.GROUPS)}
 
     def row_key(actor: str) -> tuple[int, str]:
@@ -489,18 +492,18 @@ def _matrix(service: Service, state: PageState, day: date,
     windowed = len(pairs) > MATRIX_PAIRS
     first = min(state.rows, max(0, len(row_ids) - 1)) if windowed else 0
     visible = row_ids[first:first + MATRIX_ROWS] if windowed else row_ids
-    answers: list[dict[str, Any]] = []
+    answers: list[Stance] = []
     as_of, known_at = state.as_of, state.known_at
     if windowed:
         shown = set(visible)
         for actor, topic in pairs:
             if actor in shown:
-                answers += service.stance(actor, topic, as_of, known_at)["stances"]
+                answers += service.stance(actor, topic, as_of, known_at).stances
     elif row_ids:
         answers = service.stances(actor=state.actor, topic=state.topic, as_of=as_of,
-                                  known_at=known_at)["stances"]
-    by_pair = {(s["actor"], s["topic"]): s for s in answers}
-    column_ids = [t["topic"] for t in topics]
+                                  known_at=known_at).stances
+    by_pair = {(s.actor, s.topic): s for s in answers}
+    column_ids = [t.topic for t in topics]
     column_ids += sorted({t for _, t in pairs} - set(column_ids))
     if state.topic is not None:
         column_ids = [state.topic]
@@ -542,26 +545,26 @@ class Cell:
 
 
 def _cell(state: PageState, as_of: date, actor: str, topic: str,
-          answer: Mapping[str, Any] | None) -> Cell:
+          answer: Stance | None) -> Cell:
     if answer is None:
-        answer = {"stance": "unknown", "certain": True, "possible": [], "evidence": [],
-                  "since": None, "conditions": []}
-    evidence = answer["evidence"]
-    decider = next((e for e in evidence if e.get("counts") == "certain"),
+        answer = Stance(actor, topic, UNKNOWN, since=None, certain=True, possible=[],
+                        conditions=[], evidence=[])
+    evidence = answer.evidence
+    decider = next((e for e in evidence if e.counts == "certain"),
                    evidence[0] if evidence else None)
-    stance = str(answer["stance"])
-    possible = [str(p) for p in answer["possible"]]
-    title = f"{stance} since {answer['since']}" if answer["since"] else stance
+    stance = answer.stance
+    possible = list(answer.possible)
+    title = f"{stance} since {answer.since}" if answer.since else stance
     if possible:
         title += f"; may already be {' or '.join(possible)} (a dated span overlaps the date)"
-    if answer["conditions"]:
-        title += "; conditions: " + "; ".join(str(c) for c in answer["conditions"])
+    if answer.conditions:
+        title += "; conditions: " + "; ".join(answer.conditions)
     if decider is not None:
-        href = state.query(event=decider["id"]) + "#details"
+        href = state.query(event=decider.id) + "#details"
     else:
         # Nothing to show but the projection's own answer: that nothing is known.
         href = f"/api/stances?actor={quote(actor)}&topic={quote(topic)}&as_of={as_of}"
-    return Cell(actor=actor, topic=topic, stance=stance, certain=bool(answer["certain"]),
-                label=stance + ("" if answer["certain"] else "?"), possible=possible,
-                title=title, evidence=None if decider is None else str(decider["id"]),
+    return Cell(actor=actor, topic=topic, stance=stance, certain=answer.certain,
+                label=stance + ("" if answer.certain else "?"), possible=possible,
+                title=title, evidence=None if decider is None else decider.id,
                 href=href)

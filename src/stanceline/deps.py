@@ -1,4 +1,6 @@
-"""Dependencies, as `Annotated` aliases the routes name in their signatures."""
+"""The dependencies the API's and the page's routes share, as `Annotated` aliases they name
+in their signatures. A neutral module: `api/` and `web/` both import it and never each other.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from fastapi import Depends, Header, Request
 
 from stanceline.errors import Unauthorized
 from stanceline.service import Service
+from stanceline.store.feed import AppendFeed
 
 
-# Both dependencies are `async def`: a plain `def` would be run in the thread pool on every
+# Every dependency here is `async def`: a plain `def` would be run in the thread pool on every
 # request, which costs more than the as-of query itself.
 async def get_service(request: Request) -> Service:
     """The service the app was created with."""
@@ -22,8 +25,17 @@ async def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
+async def get_feed(request: Request) -> AppendFeed:
+    """The live feed the app started with its service (`Service.live_feed`)."""
+    feed: AppendFeed = request.app.state.feed
+    return feed
+
+
+FeedDep = Annotated[AppendFeed, Depends(get_feed)]
+
+
 async def require_writer(service: ServiceDep,
-                   authorization: Annotated[str | None, Header()] = None) -> None:
+                         authorization: Annotated[str | None, Header()] = None) -> None:
     """Writes need `Authorization: Bearer <token>` when tokens are configured."""
     tokens = service.settings.tokens
     if not tokens:
