@@ -11,7 +11,7 @@ import time as clock
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
@@ -280,7 +280,7 @@ class Service:
 
     def actors(self, q: str | None = None) -> dict[str, Any]:
         """The actor directory, optionally matched by name or alias."""
-        return {"actors": self.store.actors(q)}
+        return {"actors": [_wire(a) for a in self.store.actors(q)]}
 
     def actor(self, actor: str) -> dict[str, Any]:
         """One actor, with its stances as of today."""
@@ -288,11 +288,11 @@ class Service:
         found = self.store.actor(actor_id)
         if found is None:
             raise NotFound(f"no actor {actor_id!r} is registered")
-        return {**found, "stances": self.stances(actor=actor_id)["stances"]}
+        return {**_wire(found), "stances": self.stances(actor=actor_id)["stances"]}
 
     def topics(self) -> dict[str, Any]:
         """Every topic."""
-        return {"topics": self.store.topics()}
+        return {"topics": [_wire(t) for t in self.store.topics()]}
 
     def timeline(self, *, actor: str | None = None, topic: str | None = None,
                  type: str | None = None, known_at: str | None = None,
@@ -507,3 +507,8 @@ def _json_line(line: str, number: int) -> Any:
         return json.loads(line)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"line {number}: not JSON ({exc.msg})") from None
+
+
+def _wire(entry: Any) -> dict[str, Any]:
+    """A directory entry as the wire dict (tuples as lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(entry).items()}
