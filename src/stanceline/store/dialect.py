@@ -7,9 +7,10 @@ engine's name, once, when the store is opened. A third engine is a third class h
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -40,6 +41,22 @@ def to_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+class Values(Protocol):
+    """How the values of one kind of row are read: Core rows, or one driver's raw rows."""
+
+    def read_id(self, value: Any) -> str:
+        """An event id as its canonical text."""
+        ...
+
+    def read_day(self, value: Any) -> date | None:
+        """A calendar date."""
+        ...
+
+    def read_moment(self, value: Any) -> datetime:
+        """A recording time, in UTC."""
+        ...
+
+
 class CoreValues:
     """Reading values SQLAlchemy's column types have already converted (Core rows)."""
 
@@ -59,24 +76,25 @@ class CoreValues:
         return to_utc(value)
 
 
-class Dialect(CoreValues):
-    """The engine-specific parts of the store; the defaults are PostgreSQL's."""
+class Dialect(ABC):
+    """The engine-specific parts of the store. A dialect is also the `Values` of its
+    driver's raw rows (what the hot read path gets, bypassing SQLAlchemy's types)."""
 
     name: ClassVar[str]
     # The driver's parameter mark, for the statements the hot paths send to the driver.
-    mark: ClassVar[str] = "%s"
+    mark: ClassVar[str]
     # How many ids one statement may carry (SQLite caps a statement's parameters).
     id_chunk: ClassVar[int] = 500
     # Whether appends are announced (NOTIFY) to listeners in other processes.
     notifies: ClassVar[bool] = False
 
+    @abstractmethod
     def create_engine(self, url: str) -> Engine:
         """An engine with the settings this engine needs for a durable, concurrent log."""
-        raise NotImplementedError
 
+    @abstractmethod
     def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
         """Serialise writers for the rest of this transaction."""
-        raise NotImplementedError
 
     def named(self, sql: str) -> str:
         """A statement with `:name` parameters in the driver's own named style."""
@@ -87,44 +105,59 @@ class Dialect(CoreValues):
         marks = ", ".join([self.mark] * len(columns))
         return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}){suffix}"
 
+    @abstractmethod
     def bind_id(self, event_id: str) -> Any:
         """An event id as the driver binds it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def bind_day(self, day: date | None) -> Any:
         """A date as the driver binds it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def bind_moment(self, moment: datetime | None) -> Any:
         """A recording time (None: no bound) as raw SQL compares it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def event_rows(self, new: Sequence[RecordedEvent]) -> list[tuple[Any, ...]]:
         """Rows of INSERT_COLUMNS for the driver's executemany (no SQLAlchemy binding)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
         """Whether any of these (id, 16 bytes) is in the log: one cheap probe."""
-        raise NotImplementedError
 
     def probe_chunk(self, total: int) -> int:
         """How many ids one presence probe carries."""
         return self.id_chunk
 
+    @abstractmethod
     def month(self, column: Any) -> ColumnElement[str]:
         """`YYYY-MM` of a date column."""
-        raise NotImplementedError
 
+    @abstractmethod
     def json_text(self, column: Any, key: str) -> ColumnElement[str]:
         """A top-level key of a JSON text column, as text (NULL when absent or null)."""
-        raise NotImplementedError
 
-    def notify(self, conn: Connection, position: int) -> None:
+    def notify(self, conn: Connection, position: int) -> None:  # noqa: B027 - optional
         """Tell other processes the log grew (delivered at commit); a no-op where unsupported."""
 
+    @staticmethod
+    @abstractmethod
+    def read_id(value: Any) -> str:
+        """An event id from a driver row."""
+
+    @staticmethod
+    @abstractmethod
+    def read_day(value: Any) -> date | None:
+        """A date from a driver row."""
+
+    @staticmethod
+    @abstractmethod
+    def read_moment(value: Any) -> datetime:
+        """A recording time from a driver row, in UTC."""
+
+    @abstractmethod
     def hot_connect(self, engine: Engine) -> Any:
         """An autocommit driver connection outside the pool, for single-statement reads."""
-        raise NotImplementedError
 
 
 class SqliteDialect(Dialect):
@@ -134,7 +167,7 @@ class SqliteDialect(Dialect):
     mark = "?"
 
     def create_engine(self, url: str) -> Engine:
-        """Transactions are begun by the store (see `_on_begin`), pragmas set per connection."""
+        """Transactions begun by the store (`_sqlite_on_begin`), pragmas set per connection."""
         engine = sa.create_engine(url, connect_args={"timeout": 60})
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_on_begin)
@@ -210,6 +243,7 @@ class PostgresDialect(Dialect):
     """PostgreSQL: an advisory lock, native uuid, date and timestamptz, NOTIFY."""
 
     name = "postgresql"
+    mark = "%s"
     notifies = True
 
     def create_engine(self, url: str) -> Engine:
@@ -282,6 +316,11 @@ class PostgresDialect(Dialect):
     def read_day(value: Any) -> date | None:
         """Driver rows carry dates."""
         return value  # type: ignore[no-any-return]
+
+    @staticmethod
+    def read_moment(value: Any) -> datetime:
+        """Driver rows carry aware datetimes."""
+        return to_utc(value)
 
 
 DIALECTS: dict[str, type[Dialect]] = {"sqlite": SqliteDialect, "postgresql": PostgresDialect}

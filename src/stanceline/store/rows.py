@@ -9,7 +9,7 @@ from typing import Any
 
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.upcast import upcast
-from stanceline.store.dialect import FAR_FUTURE, CoreValues
+from stanceline.store.dialect import FAR_FUTURE, CoreValues, Values
 from stanceline.store.schema import events
 
 EVENT_COLUMNS = (
@@ -25,7 +25,7 @@ EventRow = namedtuple("EventRow", [c.name for c in EVENT_COLUMNS])  # type: igno
 
 
 def row_to_event(row: Any, *, upcasted: bool = True,
-                 values: CoreValues = CORE) -> RecordedEvent:
+                 values: Values = CORE) -> RecordedEvent:
     """An event from a row of EVENT_COLUMNS (a Core row, or an EventRow with the `values` of
     the dialect whose driver produced it)."""
     data_json: str = row.data
