@@ -35,7 +35,7 @@ from stanceline.store.projections import (
     stance_pairs,
     voids,
 )
-from stanceline.store.rows import EVENT_COLUMNS, EventRow, moment_bound, row_to_event
+from stanceline.store.rows import EVENT_COLUMNS, moment_bound, row_to_event
 from stanceline.store.schema import events
 
 __all__ = ["NOTIFY_CHANNEL", "SqlEventStore"]
@@ -312,7 +312,7 @@ class SqlEventStore:
         decider: RecordedEvent | None = None
         maybes: list[RecordedEvent] = []
         for raw in self._hot.fetch(self._as_of, params):
-            event = row_to_event(EventRow._make(raw), values=self.sql)
+            event = row_to_event(raw, values=self.sql)
             if event.occurred_end is not None and event.occurred_end <= as_of:
                 decider = event
             else:

@@ -84,7 +84,10 @@ class AnyOf:
 
     def __call__(self, event: RecordedEvent) -> bool:
         """One rule suffices."""
-        return any(rule(event) for rule in self.rules)
+        for rule in self.rules:  # noqa: SIM110 - a plain loop: this runs per appended event
+            if rule(event):
+                return True
+        return False
 
     def clause(self, dialect: Dialect) -> ColumnElement[bool]:
         """OR of the rules' clauses."""
