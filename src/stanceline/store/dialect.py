@@ -26,6 +26,7 @@ MIGRATE_LOCK_KEY = 7468
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 # The text form SQLAlchemy's DateTime uses on SQLite: raw SQL compares and writes the same text.
 _SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"
+_FAR_FUTURE_TEXT = FAR_FUTURE.strftime(_SQLITE_MOMENT)
 
 # The log's columns in the order of the driver-level INSERT (the append's hot path).
 INSERT_COLUMNS = (
@@ -186,7 +187,9 @@ class SqliteDialect(Dialect):
 
     def bind_moment(self, moment: datetime | None) -> Any:
         """The text SQLAlchemy stores, so raw comparisons agree with Core's."""
-        return (moment or FAR_FUTURE).astimezone(UTC).strftime(_SQLITE_MOMENT)
+        if moment is None:
+            return _FAR_FUTURE_TEXT  # the as-of path's usual case: no strftime per question
+        return moment.astimezone(UTC).strftime(_SQLITE_MOMENT)
 
     def event_rows(self, new: Sequence[RecordedEvent]) -> list[tuple[Any, ...]]:
         """Text dates and times (what SQLAlchemy's types store here, so its reads parse them);
