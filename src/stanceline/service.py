@@ -36,7 +36,6 @@ from stanceline.config import Settings
 from stanceline.dates import parse_date, parse_edtf
 from stanceline.domain.append import Appended
 from stanceline.domain.chain import ChainReport
-from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import (
     EVENT_BATCH_IN,
     EventIn,
@@ -273,7 +272,7 @@ class Service:
 
     def actors(self, q: str | None = None) -> ActorsAnswer:
         """The actor directory, optionally matched by name or alias."""
-        return ActorsAnswer([_actor_entry(a) for a in self.store.actors(q)])
+        return ActorsAnswer(self.store.actors(q))
 
     def actor(self, actor: str) -> ActorAnswer:
         """One actor, with its stances as of today."""
@@ -281,13 +280,13 @@ class Service:
         found = self.store.actor(actor_id)
         if found is None:
             raise NotFound(f"no actor {actor_id!r} is registered")
-        entry = _actor_entry(found)
+        entry = found
         return ActorAnswer(entry.actor, entry.name, entry.kind, entry.aliases, entry.represents,
                            entry.members, self.stances(actor=actor_id).stances)
 
     def topics(self) -> TopicsAnswer:
         """Every topic."""
-        return TopicsAnswer([_topic_entry(t) for t in self.store.topics()])
+        return TopicsAnswer(self.store.topics())
 
     def timeline(self, *, actor: str | None = None, topic: str | None = None,
                  type: str | None = None, known_at: str | None = None,
@@ -331,23 +330,6 @@ class Service:
 _IDENT = re.compile(IDENT_PATTERN)
 
 
-def _actor_entry(found: ActorEntry | Mapping[str, Any]) -> ActorEntry:
-    # Until the store returns entries (the directory's own types) it answers dicts.
-    if isinstance(found, ActorEntry):
-        return found
-    return ActorEntry(actor=found["actor"], name=found["name"], kind=found["kind"],
-                      aliases=tuple(found["aliases"]), represents=found["represents"],
-                      members=tuple(found["members"]))
-
-
-def _topic_entry(found: TopicEntry | Mapping[str, Any]) -> TopicEntry:
-    # Until the store returns entries (the directory's own types) it answers dicts.
-    if isinstance(found, TopicEntry):
-        return found
-    return TopicEntry(topic=found["topic"], title=found["title"],
-                      description=found["description"])
-
-
 def today() -> date:
     """Today's date in UTC (the default `as_of` and the reference of relative dates)."""
     return datetime.now(UTC).date()
@@ -389,3 +371,5 @@ def _json_line(line: str, number: int) -> Any:
         return json.loads(line)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"line {number}: not JSON ({exc.msg})") from None
+
+

@@ -163,15 +163,15 @@ def test_actor_directory_resolves_aliases(store: EventStore) -> None:
                                         "kind": "group", "members": ["est", "lva", "ltu"]}),
         event("topic.defined", data={"topic": T, "title": "Troops in Ukraine"}),
     ])
-    assert [a["actor"] for a in store.actors("kiel kiel")] == ["keir-starmer"]
-    assert [a["actor"] for a in store.actors("ZELENSKY")] == ["volodymyr-zelenskyy"]
-    assert [a["actor"] for a in store.actors("zélenskiy")] == ["volodymyr-zelenskyy"]
+    assert [a.actor for a in store.actors("kiel kiel")] == ["keir-starmer"]
+    assert [a.actor for a in store.actors("ZELENSKY")] == ["volodymyr-zelenskyy"]
+    assert [a.actor for a in store.actors("zélenskiy")] == ["volodymyr-zelenskyy"]
     assert store.resolve("KIR STARMER") == ["keir-starmer"]
     assert store.resolve("Starmer") == []
     group = store.actor("baltic-states")
-    assert group is not None and group["members"] == ["est", "lva", "ltu"]
+    assert group is not None and group.members == ("est", "lva", "ltu")
     assert store.actor("nobody") is None
-    assert [t["topic"] for t in store.topics()] == [T]
+    assert [t.topic for t in store.topics()] == [T]
     assert len(store.actors()) == 3
 
 

@@ -20,6 +20,7 @@ from stanceline.bench.scratch import (
     raw_connection,
 )
 from stanceline.config import Settings
+from stanceline.domain.directory import ActorEntry
 from stanceline.domain.events import EVENT_IN, RecordedEvent
 from stanceline.domain.projections import CLAIM, actor_directory, claims, stance_pairs, voided_at
 from stanceline.ingest import paused_gc
@@ -265,7 +266,7 @@ def replay(store: SqlEventStore) -> tuple[int, dict[str, int]]:
     functions of `stanceline.domain.projections`, a page at a time (so memory stays flat)."""
     voids: dict[str, datetime] = {}
     pairs: set[tuple[str, str]] = set()
-    directory: dict[str, dict[str, Any]] = {}
+    directory: dict[str, ActorEntry] = {}
     # `claims` folds a list: only claims and what can void one need to be kept for it.
     claim_log: list[RecordedEvent] = []
     count = 0
@@ -274,7 +275,7 @@ def replay(store: SqlEventStore) -> tuple[int, dict[str, int]]:
         for target, moment in voided_at(page).items():
             voids.setdefault(target, moment)
         pairs.update(stance_pairs(page))
-        directory.update((a["actor"], a) for a in actor_directory(page))
+        directory.update((a.actor, a) for a in actor_directory(page))
         claim_log.extend(e for e in page if e.type in (CLAIM, "event.retracted")
                          or e.supersedes is not None)
     found = claims(claim_log, None, None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from stanceline.domain.digest import link_hash
 from stanceline.domain.events import PreparedEvent, RecordedEvent, format_timestamp
@@ -25,11 +24,6 @@ class Appended:
     # True when the event was already in the log and this is its original answer.
     replayed: bool = field(default=False, compare=False)
 
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON form of `POST /api/events`."""
-        return {"id": self.id, "position": self.position, "stream": self.stream,
-                "version": self.version, "recorded_at": format_timestamp(self.recorded_at),
-                "hash": self.hash}
 
     @classmethod
     def of(cls, event: RecordedEvent) -> Appended:

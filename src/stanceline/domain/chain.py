@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from stanceline.domain.digest import content_digest, link_hash
 from stanceline.domain.events import RecordedEvent, format_timestamp
@@ -32,12 +31,6 @@ class ChainReport:
     broken_at: int | None = None
     detail: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
-        """The `/api/verify` form."""
-        if self.ok:
-            return {"ok": True, "events": self.events, "head": self.head}
-        return {"ok": False, "events": self.events, "broken_at": self.broken_at,
-                "detail": self.detail}
 
 
 class ChainBroken(InvalidInput):

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
+from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.payloads import UNKNOWN
 
@@ -241,27 +241,27 @@ def claim_of(event: RecordedEvent) -> Claim:
                  disputed=event.disputed, note=event.note)
 
 
-def actor_directory(events: Iterable[RecordedEvent]) -> list[dict[str, Any]]:
+def actor_directory(events: Iterable[RecordedEvent]) -> list[ActorEntry]:
     """Registered actors, the latest registration of each winning."""
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, ActorEntry] = {}
     for event in events:
         if event.type == "actor.registered":
             data = event.data
-            found[data["actor"]] = {"actor": data["actor"], "name": data["name"],
-                                    "kind": data["kind"], "aliases": list(data["aliases"]),
-                                    "represents": data["represents"],
-                                    "members": list(data["members"])}
+            found[data["actor"]] = ActorEntry(
+                actor=data["actor"], name=data["name"], kind=data["kind"],
+                aliases=tuple(data["aliases"]), represents=data["represents"],
+                members=tuple(data["members"]))
     return list(found.values())
 
 
-def topic_directory(events: Iterable[RecordedEvent]) -> list[dict[str, Any]]:
+def topic_directory(events: Iterable[RecordedEvent]) -> list[TopicEntry]:
     """Defined topics, in the order they were first defined."""
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, TopicEntry] = {}
     first: dict[str, int] = {}
     for event in events:
         if event.type == "topic.defined":
             data = event.data
             first.setdefault(data["topic"], event.position)
-            found[data["topic"]] = {"topic": data["topic"], "title": data["title"],
-                                    "description": data["description"]}
+            found[data["topic"]] = TopicEntry(topic=data["topic"], title=data["title"],
+                                              description=data["description"])
     return [found[t] for t in sorted(found, key=lambda t: first[t])]

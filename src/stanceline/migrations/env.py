@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import stanceline.store.projections  # noqa: F401  (registers every projection's tables)
 from stanceline.store.schema import metadata
 
 connection = context.config.attributes["connection"]

@@ -1,14 +1,20 @@
-"""The EventStore protocol that every store (in-memory, SQLite, PostgreSQL) keeps."""
+"""The store protocols every store (in-memory, SQLite, PostgreSQL) keeps, split by capability.
+
+`EventLog` is the log itself; each family of projections has its own small read protocol; and
+`EventStore` is all of them, which is what the service is written against. A caller that only
+needs one capability can ask for just that protocol.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from stanceline.domain.append import Appended
 from stanceline.domain.chain import ChainReport
+from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import PreparedEvent, RecordedEvent
 from stanceline.domain.projections import Change, Stance
 
@@ -27,8 +33,8 @@ class EventFilter:
     limit: int = 100
 
 
-class EventStore(Protocol):
-    """An append-only, hash-chained event log with its projections."""
+class EventLog(Protocol):
+    """The append-only, hash-chained log: writes, reads of events, the chain, its lifecycle."""
 
     def append(
         self, batch: Sequence[PreparedEvent], expect: Mapping[str, int] | None = None
@@ -36,20 +42,24 @@ class EventStore(Protocol):
         """Append atomically; replayed ids answer their original result."""
         ...
 
-    def rebuild(self) -> int:
-        """Recompute every projection from the log; the number of events."""
-        ...
-
     def import_events(self, recorded: Iterable[RecordedEvent]) -> int:
         """Restore an exported log, row for row, into an empty store."""
         ...
 
+    def rebuild(self) -> int:
+        """Recompute every projection from the log; the number of events."""
+        ...
+
     def get(self, event_id: str) -> RecordedEvent | None:
-        """One event by id."""
+        """One event by id (upcast to its current schema version)."""
         ...
 
     def read(self, flt: EventFilter) -> list[RecordedEvent]:
-        """Events matching `flt`, in position order."""
+        """Events matching `flt`, in position order (upcast)."""
+        ...
+
+    def count(self, flt: EventFilter) -> int:
+        """How many events match a filter (its `after` and `limit` ignored)."""
         ...
 
     def iter_all(self, after: int = 0) -> Iterator[RecordedEvent]:
@@ -68,9 +78,13 @@ class EventStore(Protocol):
         """Release connections."""
         ...
 
+
+class StanceReads(Protocol):
+    """Stances as of a date (DESIGN §4), their history and the pairs that have them."""
+
     def stance(self, actor: str, topic: str, as_of: date,
                known_at: datetime | None = None) -> Stance:
-        """An actor's stance on a topic as of a date, known at a time (DESIGN §4)."""
+        """An actor's stance on a topic as of a date, known at a time."""
         ...
 
     def stance_pairs(self, actor: str | None = None,
@@ -87,16 +101,24 @@ class EventStore(Protocol):
         """A superset of the pairs whose stance differs between two dates."""
         ...
 
+
+class ClaimReads(Protocol):
+    """The numbers claimed."""
+
     def claims(self, subject: str | None, as_of: date | None,
                known_at: datetime | None = None) -> list[RecordedEvent]:
         """Claims about a subject (or all) dated on or before a date, in date order."""
         ...
 
-    def actors(self, q: str | None = None) -> list[dict[str, Any]]:
-        """The actor directory, filtered by a name or alias."""
+
+class DirectoryReads(Protocol):
+    """Registered actors (with their aliases) and defined topics."""
+
+    def actors(self, q: str | None = None) -> list[ActorEntry]:
+        """The actor directory by kind and name, filtered by a name or alias."""
         ...
 
-    def actor(self, actor: str) -> dict[str, Any] | None:
+    def actor(self, actor: str) -> ActorEntry | None:
         """One registered actor."""
         ...
 
@@ -104,14 +126,18 @@ class EventStore(Protocol):
         """The actor ids a name or alias stands for."""
         ...
 
-    def topics(self) -> list[dict[str, Any]]:
-        """Every defined topic."""
+    def topics(self) -> list[TopicEntry]:
+        """Every defined topic, in order of first definition."""
         ...
 
-    def count(self, flt: EventFilter) -> int:
-        """How many events match a filter (its `after` and `limit` ignored)."""
-        ...
+
+class TimelineReads(Protocol):
+    """What the timeline draws when the matching events are too many to list."""
 
     def buckets(self, flt: EventFilter) -> list[tuple[str, str, str, int]]:
         """Matching events counted by (lane actor, month of occurred_start, stance or type)."""
         ...
+
+
+class EventStore(EventLog, StanceReads, ClaimReads, DirectoryReads, TimelineReads, Protocol):
+    """An append-only, hash-chained event log with its projections: every capability."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from stanceline.store.sql import NOTIFY_CHANNEL
+from stanceline.store.dialect import DIALECTS, NOTIFY_CHANNEL
 
 log = logging.getLogger("stanceline.feed")
 POLL_SECONDS = 0.25
@@ -26,7 +26,7 @@ class AppendFeed:
 
     def __init__(self, head: Callable[[], int], url: str | None = None) -> None:
         self._head = head
-        self._url = url if url and url.startswith("postgresql") else None
+        self._url = url if url and _notifies(url) else None
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         # The highest position announced so far: a reader that read up to `after` before a
         # notification reached it sees this is ahead and does not wait at all.
@@ -102,3 +102,9 @@ class AppendFeed:
             except psycopg.Error as exc:
                 log.warning("live feed lost its PostgreSQL connection (%s); retrying", exc)
                 self._stop.wait(1.0)
+
+
+def _notifies(url: str) -> bool:
+    """Whether the engine a URL names announces appends (the in-memory store has none)."""
+    dialect = DIALECTS.get(sa.make_url(url).get_backend_name())
+    return dialect is not None and dialect.notifies

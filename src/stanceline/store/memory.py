@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
 
 from stanceline.domain import projections
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
+from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import PreparedEvent, RecordedEvent, referenced_actors, utc_now
 from stanceline.domain.names import fold
-from stanceline.domain.projections import Change, Stance
+from stanceline.domain.projections import Change, Stance, retraction_target
+from stanceline.domain.upcast import UPCASTERS, upcast
 from stanceline.errors import InvalidInput
 from stanceline.store.base import EventFilter
 
 
 class InMemoryStore:
-    """A log held in a list; for tests and as the reference the SQL store is checked against."""
+    """A log held in a list; for tests and as the reference the SQL store is checked against.
+
+    `_events` holds the events as stored; every read but `iter_all` sees them upcast, as the
+    SQL store's reads do.
+    """
 
     def __init__(self) -> None:
         self._events: list[RecordedEvent] = []
@@ -39,8 +46,7 @@ class InMemoryStore:
                                GENESIS if head is None else head.hash, utc_now())
             batch_ids = {e.id for e in plan.new}
             for event in plan.new:
-                target = (event.data["target"] if event.type == "event.retracted"
-                          else event.supersedes)
+                target = retraction_target(event)
                 if target is not None and target not in self._by_id and target not in batch_ids:
                     raise InvalidInput(f"no event with id {target} to retract or supersede",
                                        [{"path": "supersedes", "message": f"unknown {target}"}])
@@ -70,14 +76,20 @@ class InMemoryStore:
             self._keep(restored)
         return len(restored)
 
+    def _log(self) -> list[RecordedEvent]:
+        """The events as the reads see them: upcast to their current schema versions."""
+        return [upcasted(e) for e in self._events]
+
     def get(self, event_id: str) -> RecordedEvent | None:
         """One event by id."""
-        return self._by_id.get(event_id)
+        found = self._by_id.get(event_id)
+        return None if found is None else upcasted(found)
 
     def read(self, flt: EventFilter) -> list[RecordedEvent]:
         """Events matching `flt`, in position order."""
         found: list[RecordedEvent] = []
-        for event in self._events[flt.after:]:
+        for stored in self._events[flt.after:]:
+            event = upcasted(stored)
             if matches(event, flt):
                 found.append(event)
                 if len(found) >= flt.limit:
@@ -100,59 +112,59 @@ class InMemoryStore:
     def stance(self, actor: str, topic: str, as_of: date,
                known_at: datetime | None = None) -> Stance:
         """The fold of DESIGN §4."""
-        return projections.stance_as_of(self._events, actor, topic, as_of, known_at)
+        return projections.stance_as_of(self._log(), actor, topic, as_of, known_at)
 
     def stance_pairs(self, actor: str | None = None,
                      topic: str | None = None) -> list[tuple[str, str]]:
         """Every (actor, topic) with a stance event."""
-        return projections.stance_pairs(self._events, actor, topic)
+        return projections.stance_pairs(self._log(), actor, topic)
 
     def history(self, actor: str, topic: str, known_at: datetime | None = None) -> list[Change]:
         """Each change of stance."""
-        return projections.history(self._events, actor, topic, known_at)
+        return projections.history(self._log(), actor, topic, known_at)
 
     def changed_pairs(self, start: date, end: date, topic: str | None = None,
                       known_at: datetime | None = None) -> list[tuple[str, str]]:
         """Every pair: the caller compares their stances at both dates."""
-        return projections.stance_pairs(self._events, None, topic)
+        return projections.stance_pairs(self._log(), None, topic)
 
     def claims(self, subject: str | None, as_of: date | None,
                known_at: datetime | None = None) -> list[RecordedEvent]:
         """Claims in date order."""
-        return projections.claims(self._events, subject, as_of, known_at)
+        return projections.claims(self._log(), subject, as_of, known_at)
 
-    def actors(self, q: str | None = None) -> list[dict[str, Any]]:
+    def actors(self, q: str | None = None) -> list[ActorEntry]:
         """The actor directory."""
-        found = projections.actor_directory(self._events)
+        found = projections.actor_directory(self._log())
         if q:
             needle = fold(q)
             found = [a for a in found if any(needle in fold(n) for n in
-                                             (a["actor"], a["name"], *a["aliases"]))]
-        return sorted(found, key=lambda a: (a["kind"], a["name"]))
+                                             (a.actor, a.name, *a.aliases))]
+        return sorted(found, key=lambda a: (a.kind, a.name))
 
-    def actor(self, actor: str) -> dict[str, Any] | None:
+    def actor(self, actor: str) -> ActorEntry | None:
         """One registered actor."""
-        return next((a for a in projections.actor_directory(self._events)
-                     if a["actor"] == actor), None)
+        return next((a for a in projections.actor_directory(self._log())
+                     if a.actor == actor), None)
 
     def resolve(self, name: str) -> list[str]:
         """The actor ids a name or alias stands for."""
         needle = fold(name)
-        return sorted(a["actor"] for a in projections.actor_directory(self._events)
-                      if needle in {fold(n) for n in (a["actor"], a["name"], *a["aliases"])})
+        return sorted(a.actor for a in projections.actor_directory(self._log())
+                      if needle in {fold(n) for n in (a.actor, a.name, *a.aliases)})
 
-    def topics(self) -> list[dict[str, Any]]:
+    def topics(self) -> list[TopicEntry]:
         """Every defined topic."""
-        return projections.topic_directory(self._events)
+        return projections.topic_directory(self._log())
 
     def count(self, flt: EventFilter) -> int:
         """How many events match."""
-        return sum(1 for e in self._events if matches(e, flt))
+        return sum(1 for e in self._log() if matches(e, flt))
 
     def buckets(self, flt: EventFilter) -> list[tuple[str, str, str, int]]:
         """Matching dated events counted by (actor, month, stance or type)."""
         counts: dict[tuple[str, str, str], int] = {}
-        for event in self._events:
+        for event in self._log():
             if matches(event, flt) and event.occurred_start is not None:
                 key = (event.actor or "", event.occurred_start.strftime("%Y-%m"),
                        str(event.data.get("stance") or event.type))
@@ -161,6 +173,15 @@ class InMemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def upcasted(event: RecordedEvent) -> RecordedEvent:
+    """An event at its current schema version (the stored one is left as it is)."""
+    if (event.type, event.schema_version) not in UPCASTERS:
+        return event
+    # The upcasters get a fresh copy of the stored data, as they do from the SQL store.
+    version, data = upcast(event.type, event.schema_version, json.loads(event.data_json))
+    return replace(event, schema_version=version, data=data)
 
 
 def matches(event: RecordedEvent, flt: EventFilter) -> bool:

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
+from stanceline.store.dialect import MIGRATE_LOCK_KEY, dialect_for
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -22,8 +24,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database behind `engine` to `revision`."""
     config = alembic_config()
     with engine.execution_options(stanceline_write=True).begin() as conn:
-        if engine.dialect.name == "postgresql":
-            # Two processes starting together must not both create the schema.
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7468)")
+        # Two processes starting together must not both create the schema.
+        dialect_for(engine.url).lock(conn, MIGRATE_LOCK_KEY)
         config.attributes["connection"] = conn
         command.upgrade(config, revision)

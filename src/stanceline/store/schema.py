@@ -1,6 +1,8 @@
-"""The tables: the insert-only event log and the projection tables kept beside it.
+"""The insert-only event log, and the MetaData every table shares.
 
-Alembic's migrations create these; this module is what the store's queries are written against.
+Each projection's tables live in its own module (store/projections/); they register on this
+MetaData, Core and SQLModel tables alike, so Alembic compares one schema. The migrations
+create the tables; these definitions are what the store's queries are written against.
 """
 
 from __future__ import annotations
@@ -11,8 +13,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
+from sqlmodel import SQLModel
 
 metadata = sa.MetaData()
+
+
+class Record(SQLModel):
+    """Base of the SQLModel tables (the directory): they share the Core tables' MetaData."""
+
+    metadata = metadata
 
 
 class EventId(sa.types.TypeDecorator[str]):
@@ -81,72 +90,6 @@ sa.Index(
     sqlite_where=events.c.type == "stance.declared",
     postgresql_where=events.c.type == "stance.declared",
 )
-
-# Every actor an event names, except the main actor of a stance (the as-of index covers those):
-# the actor filter of the log reads this and that index, and the log needs no actor index.
-event_refs = sa.Table(
-    "event_refs",
-    metadata,
-    sa.Column("actor", sa.String(80), primary_key=True),
-    sa.Column("position", sa.BigInteger, primary_key=True),
-)
-
-# Events retracted or superseded, and from which recording time on.
-voids = sa.Table(
-    "voids",
-    metadata,
-    sa.Column("target", EventId, primary_key=True),
-    sa.Column("by_id", EventId, nullable=False),
-    sa.Column("void_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-actors = sa.Table(
-    "actors",
-    metadata,
-    sa.Column("actor", sa.String(80), primary_key=True),
-    sa.Column("name", sa.String(300), nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("aliases", sa.Text, nullable=False),
-    sa.Column("members", sa.Text, nullable=False),
-    sa.Column("represents", sa.String(80)),
-    sa.Column("position", sa.BigInteger, nullable=False),
-)
-
-# Normalised (case- and accent-folded) names and aliases -> actor.
-actor_aliases = sa.Table(
-    "actor_aliases",
-    metadata,
-    sa.Column("alias", sa.String(300), primary_key=True),
-    sa.Column("actor", sa.String(80), primary_key=True),
-)
-
-topics = sa.Table(
-    "topics",
-    metadata,
-    sa.Column("topic", sa.String(80), primary_key=True),
-    sa.Column("title", sa.String(300), nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("position", sa.BigInteger, nullable=False),
-)
-
-claims = sa.Table(
-    "claims",
-    metadata,
-    sa.Column("position", sa.BigInteger, primary_key=True),
-    sa.Column("subject", sa.String(80), nullable=False),
-    sa.Column("occurred_start", sa.Date),
-)
-sa.Index("ix_claims_subject", claims.c.subject, claims.c.occurred_start, claims.c.position)
-
-# Every (actor, topic) with a stance event: the rows of the stance matrix.
-stance_pairs = sa.Table(
-    "stance_pairs",
-    metadata,
-    sa.Column("topic", sa.String(80), primary_key=True),
-    sa.Column("actor", sa.String(80), primary_key=True),
-)
-
-PROJECTION_TABLES = (event_refs, voids, actors, actor_aliases, topics, claims, stance_pairs)
 
 # The database itself refuses to change or remove a row of the log.
 SQLITE_GUARDS = (

@@ -1,0 +1,360 @@
+"""What differs between SQLite and PostgreSQL, in one small class per engine.
+
+The store's logic is written once against `Dialect`; `dialect_for` picks the class from the
+engine's name, once, when the store is opened. A third engine is a third class here.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Protocol
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
+
+from stanceline.domain.events import RecordedEvent
+
+NOTIFY_CHANNEL = "stanceline_events"
+# Any constant will do: it only has to be the same for every process sharing the database.
+APPEND_LOCK_KEY = 0x5374616E6365  # "Stance"
+MIGRATE_LOCK_KEY = 7468
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+# The text form SQLAlchemy's DateTime uses on SQLite: raw SQL compares and writes the same text.
+_SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"
+_FAR_FUTURE_TEXT = FAR_FUTURE.strftime(_SQLITE_MOMENT)
+
+# The log's columns in the order of the driver-level INSERT (the append's hot path).
+INSERT_COLUMNS = (
+    "position", "id", "stream", "version", "type", "schema_version", "occurred",
+    "occurred_start", "occurred_end", "precision", "occurred_text", "relative_to",
+    "recorded_at", "actor", "topic", "data", "source", "supersedes", "disputed", "note", "hash",
+    "prev_hash",
+)
+
+
+def to_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every recording time is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Values(Protocol):
+    """How the values of one kind of row are read: Core rows, or one driver's raw rows."""
+
+    def read_id(self, value: Any) -> str:
+        """An event id as its canonical text."""
+        ...
+
+    def read_day(self, value: Any) -> date | None:
+        """A calendar date."""
+        ...
+
+    def read_moment(self, value: Any) -> datetime:
+        """A recording time, in UTC."""
+        ...
+
+
+class CoreValues:
+    """Reading values SQLAlchemy's column types have already converted (Core rows)."""
+
+    @staticmethod
+    def read_id(value: Any) -> str:
+        """Event ids come back as canonical text (see schema.EventId)."""
+        return str(value)
+
+    @staticmethod
+    def read_day(value: Any) -> date | None:
+        """Dates come back as dates."""
+        return value  # type: ignore[no-any-return]
+
+    @staticmethod
+    def read_moment(value: Any) -> datetime:
+        """Timestamps come back as datetimes, naive on SQLite."""
+        return to_utc(value)
+
+
+class Dialect(ABC):
+    """The engine-specific parts of the store. A dialect is also the `Values` of its
+    driver's raw rows (what the hot read path gets, bypassing SQLAlchemy's types)."""
+
+    name: ClassVar[str]
+    # The driver's parameter mark, for the statements the hot paths send to the driver.
+    mark: ClassVar[str]
+    # How many ids one statement may carry (SQLite caps a statement's parameters).
+    id_chunk: ClassVar[int] = 500
+    # Whether appends are announced (NOTIFY) to listeners in other processes.
+    notifies: ClassVar[bool] = False
+
+    @abstractmethod
+    def create_engine(self, url: str) -> Engine:
+        """An engine with the settings this engine needs for a durable, concurrent log."""
+
+    @abstractmethod
+    def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
+        """Serialise writers for the rest of this transaction."""
+
+    def named(self, sql: str) -> str:
+        """A statement with `:name` parameters in the driver's own named style."""
+        return sql
+
+    def insert_sql(self, table: str, columns: Sequence[str], suffix: str = "") -> str:
+        """A driver-level INSERT for executemany."""
+        marks = ", ".join([self.mark] * len(columns))
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}){suffix}"
+
+    @abstractmethod
+    def bind_id(self, event_id: str) -> Any:
+        """An event id as the driver binds it."""
+
+    @abstractmethod
+    def bind_day(self, day: date | None) -> Any:
+        """A date as the driver binds it."""
+
+    @abstractmethod
+    def bind_moment(self, moment: datetime | None) -> Any:
+        """A recording time (None: no bound) as raw SQL compares it."""
+
+    @abstractmethod
+    def event_rows(self, new: Sequence[RecordedEvent]) -> list[tuple[Any, ...]]:
+        """Rows of INSERT_COLUMNS for the driver's executemany (no SQLAlchemy binding)."""
+
+    @abstractmethod
+    def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
+        """Whether any of these (id, 16 bytes) is in the log: one cheap probe."""
+
+    def probe_chunk(self, total: int) -> int:
+        """How many ids one presence probe carries."""
+        return self.id_chunk
+
+    @abstractmethod
+    def month(self, column: Any) -> ColumnElement[str]:
+        """`YYYY-MM` of a date column."""
+
+    @abstractmethod
+    def json_text(self, column: Any, key: str) -> ColumnElement[str]:
+        """A top-level key of a JSON text column, as text (NULL when absent or null)."""
+
+    def notify(self, conn: Connection, position: int) -> None:  # noqa: B027 - optional
+        """Tell other processes the log grew (delivered at commit); a no-op where unsupported."""
+
+    @staticmethod
+    @abstractmethod
+    def read_id(value: Any) -> str:
+        """An event id from a driver row."""
+
+    @staticmethod
+    @abstractmethod
+    def read_day(value: Any) -> date | None:
+        """A date from a driver row."""
+
+    @staticmethod
+    @abstractmethod
+    def read_moment(value: Any) -> datetime:
+        """A recording time from a driver row, in UTC."""
+
+    @abstractmethod
+    def hot_connect(self, engine: Engine) -> Any:
+        """An autocommit driver connection outside the pool, for single-statement reads."""
+
+
+class SqliteDialect(Dialect):
+    """SQLite: BEGIN IMMEDIATE as the write lock, ids as 16 bytes, dates as ISO text."""
+
+    name = "sqlite"
+    mark = "?"
+
+    def create_engine(self, url: str) -> Engine:
+        """Transactions begun by the store (`_sqlite_on_begin`), pragmas set per connection."""
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        sa.event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+
+    def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
+        """Writers already hold the write lock: their transaction began IMMEDIATE."""
+
+    def bind_id(self, event_id: str) -> Any:
+        """16 bytes: a smaller, faster unique index."""
+        return UUID(event_id).bytes
+
+    def bind_day(self, day: date | None) -> Any:
+        """ISO text; binding text avoids the driver's deprecated date adapters."""
+        return None if day is None else day.isoformat()
+
+    def bind_moment(self, moment: datetime | None) -> Any:
+        """The text SQLAlchemy stores, so raw comparisons agree with Core's."""
+        if moment is None:
+            return _FAR_FUTURE_TEXT  # the as-of path's usual case: no strftime per question
+        return moment.astimezone(UTC).strftime(_SQLITE_MOMENT)
+
+    def event_rows(self, new: Sequence[RecordedEvent]) -> list[tuple[Any, ...]]:
+        """Text dates and times (what SQLAlchemy's types store here, so its reads parse them);
+        one recording time per batch."""
+        stamp = self.bind_moment(new[0].recorded_at)
+        return [(e.position, e.key or UUID(e.id).bytes, e.stream, e.version, e.type,
+                 e.schema_version, e.occurred,
+                 None if e.occurred_start is None else e.occurred_start.isoformat(),
+                 None if e.occurred_end is None else e.occurred_end.isoformat(),
+                 e.precision, e.occurred_text, e.relative_to, stamp, e.actor, e.topic,
+                 e.data_json, e.source_json,
+                 None if e.supersedes is None else UUID(e.supersedes).bytes, e.disputed,
+                 e.note, e.hash, e.prev_hash) for e in new]
+
+    def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
+        """An IN list of blobs."""
+        marks = ", ".join(["?"] * len(ids))
+        return conn.exec_driver_sql(f"SELECT position FROM events WHERE id IN ({marks})",
+                                    tuple(key for _, key in ids)).first() is not None
+
+    def month(self, column: Any) -> ColumnElement[str]:
+        """Dates are ISO text: the first seven characters."""
+        return sa.func.substr(sa.cast(column, sa.String), 1, 7)
+
+    def json_text(self, column: Any, key: str) -> ColumnElement[str]:
+        """SQLite's JSON1 `json_extract`."""
+        return sa.func.json_extract(column, f"$.{key}")
+
+    def hot_connect(self, engine: Engine) -> Any:
+        """A sqlite3 connection with the store's pragmas, usable from the thread that owns it."""
+        cargs, cparams = engine.dialect.create_connect_args(engine.url)
+        conn = engine.dialect.dbapi.connect(  # type: ignore[union-attr]
+            *cargs, **{**cparams, "check_same_thread": False})
+        _sqlite_on_connect(conn, None)
+        return conn
+
+    @staticmethod
+    def read_id(value: Any) -> str:
+        """Driver rows carry the 16 bytes."""
+        return str(UUID(bytes=value))
+
+    @staticmethod
+    def read_day(value: Any) -> date | None:
+        """Driver rows carry ISO text."""
+        return None if value is None else date.fromisoformat(value)
+
+    @staticmethod
+    def read_moment(value: Any) -> datetime:
+        """Driver rows carry SQLAlchemy's text form, in UTC."""
+        return to_utc(datetime.fromisoformat(value))
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL: an advisory lock, native uuid, date and timestamptz, NOTIFY."""
+
+    name = "postgresql"
+    mark = "%s"
+    notifies = True
+
+    def create_engine(self, url: str) -> Engine:
+        """No pre-ping: it is a round trip on every checkout; a dead connection fails its
+        statement and the pool replaces it."""
+        return sa.create_engine(url, pool_size=10, max_overflow=20)
+
+    def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
+        """A transaction-scoped advisory lock, shared by every process on the database."""
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+    def named(self, sql: str) -> str:
+        """psycopg's `%(name)s`."""
+        return re.sub(r":(\w+)", r"%(\1)s", sql)
+
+    def bind_id(self, event_id: str) -> Any:
+        """Text; the server casts it to uuid."""
+        return event_id
+
+    def bind_day(self, day: date | None) -> Any:
+        """Native dates."""
+        return day
+
+    def bind_moment(self, moment: datetime | None) -> Any:
+        """Native timestamptz."""
+        return (moment or FAR_FUTURE).astimezone(UTC)
+
+    def event_rows(self, new: Sequence[RecordedEvent]) -> list[tuple[Any, ...]]:
+        """Native values throughout."""
+        return [(e.position, e.id, e.stream, e.version, e.type, e.schema_version, e.occurred,
+                 e.occurred_start, e.occurred_end, e.precision, e.occurred_text,
+                 e.relative_to, e.recorded_at, e.actor, e.topic, e.data_json, e.source_json,
+                 e.supersedes, e.disputed, e.note, e.hash, e.prev_hash) for e in new]
+
+    def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
+        """The whole batch as one array."""
+        return conn.exec_driver_sql("SELECT position FROM events WHERE id = ANY(%s::uuid[])",
+                                    ([i for i, _ in ids],)).first() is not None
+
+    def probe_chunk(self, total: int) -> int:
+        """One probe for the whole batch."""
+        return max(total, 1)
+
+    def month(self, column: Any) -> ColumnElement[str]:
+        """`to_char` of the date."""
+        return sa.func.to_char(column, "YYYY-MM")
+
+    def json_text(self, column: Any, key: str) -> ColumnElement[str]:
+        """`data::json ->> key`."""
+        extracted: ColumnElement[str] = sa.cast(column, sa.JSON)[key].as_string()
+        return extracted
+
+    def notify(self, conn: Connection, position: int) -> None:
+        """Delivered at commit, to every process listening on this database."""
+        conn.exec_driver_sql(f"SELECT pg_notify('{NOTIFY_CHANNEL}', %s)", (str(position),))
+
+    def hot_connect(self, engine: Engine) -> Any:
+        """A psycopg connection in autocommit: a single statement is its own snapshot."""
+        cargs, cparams = engine.dialect.create_connect_args(engine.url)
+        conn = engine.dialect.dbapi.connect(*cargs, **cparams)  # type: ignore[union-attr]
+        conn.autocommit = True
+        return conn
+
+    @staticmethod
+    def read_id(value: Any) -> str:
+        """Driver rows carry uuid.UUID."""
+        return str(value)
+
+    @staticmethod
+    def read_day(value: Any) -> date | None:
+        """Driver rows carry dates."""
+        return value  # type: ignore[no-any-return]
+
+    @staticmethod
+    def read_moment(value: Any) -> datetime:
+        """Driver rows carry aware datetimes."""
+        return to_utc(value)
+
+
+DIALECTS: dict[str, type[Dialect]] = {"sqlite": SqliteDialect, "postgresql": PostgresDialect}
+
+
+def dialect_for(url: str | sa.URL) -> Dialect:
+    """The dialect of a SQLAlchemy URL, by its backend name."""
+    backend = sa.make_url(url).get_backend_name()
+    if backend not in DIALECTS:
+        raise ValueError(f"no Stanceline dialect for {backend!r} (known: {sorted(DIALECTS)})")
+    return DIALECTS[backend]()
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transactions out of the driver's hands so that `begin` below decides their kind.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # Larger pages make index maintenance cheaper; it only takes effect on a new file.
+    cursor.execute("PRAGMA page_size=16384")
+    # WAL lets readers run beside the writer; FULL makes an acknowledged commit durable.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    # Index pages of a large log stay in memory (64 MiB per connection at most).
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # Writers take the write lock up front, so reading the head and inserting are one step.
+    if conn.get_execution_options().get("stanceline_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,56 @@
+"""voids: events retracted or superseded, and from which recording time on they stop counting.
+
+"What we knew then" stays answerable: a void only counts for a `known_at` at or after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from stanceline.domain.events import RecordedEvent
+from stanceline.domain.projections import retraction_target
+from stanceline.store.dialect import Dialect
+from stanceline.store.projections.base import AnyOf, Carries, OfType, Projection
+from stanceline.store.rows import EVENT_COLUMNS, moment_bound
+from stanceline.store.schema import EventId, events, metadata
+
+RETRACTED = "event.retracted"
+
+voids = sa.Table(
+    "voids",
+    metadata,
+    sa.Column("target", EventId, primary_key=True),
+    sa.Column("by_id", EventId, nullable=False),
+    sa.Column("void_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+WANTS = AnyOf((OfType(frozenset({RETRACTED})), Carries("supersedes")))
+
+
+# The rule lives once, in the domain; the store's void table applies it.
+target = retraction_target
+
+
+def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> None:
+    """The first void of a target decides from when it stops counting."""
+    rows = [(dialect.bind_id(aim), dialect.bind_id(e.id), dialect.bind_moment(e.recorded_at))
+            for e in new if (aim := target(e)) is not None]
+    if rows:
+        conn.exec_driver_sql(dialect.insert_sql("voids", ("target", "by_id", "void_at"),
+                                                " ON CONFLICT DO NOTHING"), rows)
+
+
+def counting(known_at: datetime | None) -> sa.Select[Any]:
+    """Events known at `known_at` (None: now) and not retracted or superseded by then."""
+    moment = moment_bound(known_at)
+    voided = sa.select(voids.c.target).where(voids.c.target == events.c.id,
+                                             voids.c.void_at <= moment)
+    return sa.select(*EVENT_COLUMNS).where(events.c.recorded_at <= moment, ~sa.exists(voided))
+
+
+PROJECTION = Projection("voids", (voids,), WANTS, apply)
