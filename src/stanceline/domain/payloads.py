@@ -48,11 +48,21 @@ class TopicDefined(Payload):
     description: Text = ""
 
 
+class Condition(Payload):
+    """What a conditional stance depends on (a topic id) and the words the source uses."""
+
+    on: Ident
+    text: ShortText
+
+
 class StanceDeclared(Payload):
+    """Schema version 2: conditions name their topic; `dropped` withdraws earlier ones."""
+
     actor: Ident
     topic: Ident
     stance: StanceValue
-    conditions: list[ShortText] = Field(default_factory=list, max_length=50)
+    conditions: list[Condition] = Field(default_factory=list, max_length=50)
+    dropped: list[Ident] = Field(default_factory=list, max_length=50)
     speaker: Ident | None = None
     summary: Text = ""
 
@@ -107,7 +117,7 @@ class EventRetracted(Payload):
 PAYLOADS: dict[str, tuple[int, type[Payload]]] = {
     "actor.registered": (1, ActorRegistered),
     "topic.defined": (1, TopicDefined),
-    "stance.declared": (1, StanceDeclared),
+    "stance.declared": (2, StanceDeclared),
     "claim.made": (1, ClaimMade),
     "meeting.held": (1, Meeting),
     "meeting.scheduled": (1, Meeting),
