@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
-from stanceline.domain.projections import Change, Claim, Evidence, Stance
+from stanceline.domain.projections import Change, Claim, Evidence, HeldConditionAnswer, Stance
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,7 @@ class HistoryAnswer:
     topic: str
     known_at: str
     changes: list[Change]
+    speaker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +43,14 @@ class Brief:
     since: str | None
     certain: bool
     possible: list[str]
-    conditions: list[str]
+    conditions: list[HeldConditionAnswer]
+    last_stated: str | None = None
 
     @classmethod
     def of(cls, stance: Stance) -> Brief:
         """The brief form of a full answer."""
         return cls(stance.stance, stance.since, stance.certain, stance.possible,
-                   stance.conditions)
+                   stance.conditions, stance.last_stated)
 
 
 @dataclass(frozen=True, slots=True)

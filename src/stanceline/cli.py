@@ -217,8 +217,12 @@ def _stance_line(stance: Stance) -> str:
     value = stance.stance if stance.certain else (
         f"{stance.stance} (not certain: may already be {', '.join(stance.possible)})")
     since = f" since {stance.since}" if stance.since else ""
-    conditions = f" if {'; '.join(stance.conditions)}" if stance.conditions else ""
-    return f"{stance.actor} on {stance.topic}: {value}{since}{conditions}"
+    if stance.last_stated and stance.last_stated != stance.since:
+        since += f" (last stated {stance.last_stated})"
+    conditions = (f" if {'; '.join(c.text for c in stance.conditions)}"
+                  if stance.conditions else "")
+    voiced = f" as voiced by {stance.speaker}" if stance.speaker else ""
+    return f"{stance.actor} on {stance.topic}{voiced}: {value}{since}{conditions}"
 
 
 def _evidence_lines(evidence: list[Evidence]) -> list[str]:
@@ -237,11 +241,14 @@ def stance(
     topic: Annotated[str, typer.Argument(help="a topic id, e.g. troops-in-ukraine")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date or text")] = None,
     known_at: KnownAtOpt = None,
+    reported_by: Annotated[str | None, typer.Option(
+        "--reported-by", help="count only what had been published by this date")] = None,
     as_json: JsonOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
-    """An actor's stance on a topic as of a date, with the evidence."""
-    answer = run(database, lambda s: s.stance(actor, topic, as_of, known_at))
+    """An actor's stance on a topic as of a date, with the evidence (a person: what they
+    voiced, one line per actor they spoke for)."""
+    answer = run(database, lambda s: s.stance(actor, topic, as_of, known_at, reported_by))
     if printed_as_json(answer, as_json):
         return
     typer.echo(f"as of {answer.as_of} (known at {answer.known_at})")
@@ -267,7 +274,10 @@ def history(
         typer.echo(f"{answer.actor} has declared no stance on {answer.topic}")
     for change in answer.changes:
         mark = "" if change.certain else " (order uncertain)"
-        typer.echo(f"{change.since}: {change.stance}{mark}")
+        who = f" {change.actor}" if answer.speaker and change.actor else ""
+        conditions = (f" if {'; '.join(c.text for c in change.conditions)}"
+                      if change.conditions else "")
+        typer.echo(f"{change.since}:{who} {change.stance}{conditions}{mark}")
         for line in _evidence_lines(change.evidence):
             typer.echo(line)
 

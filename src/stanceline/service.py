@@ -61,6 +61,7 @@ class Service:
     def __init__(self, store: EventStore, settings: Settings) -> None:
         self.store = store
         self.settings = settings
+        self._kinds: dict[str, str] = {}
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Service:
@@ -218,34 +219,64 @@ class Service:
         return day, moment
 
     def stance(self, actor: str, topic: str, as_of: str | None = None,
-               known_at: str | None = None) -> StancesAnswer:
+               known_at: str | None = None, reported_by: str | None = None) -> StancesAnswer:
         """One actor's stance on one topic, as `/api/stances` answers it."""
-        return self.stances(actor=actor, topic=topic, as_of=as_of, known_at=known_at)
+        return self.stances(actor=actor, topic=topic, as_of=as_of, known_at=known_at,
+                            reported_by=reported_by)
+
+    def is_person(self, actor_id: str) -> bool:
+        """Whether an actor is a person (who then answers only for what they voiced)."""
+        kind = self._kinds.get(actor_id)
+        if kind is None:
+            entry = self.store.actor(actor_id)
+            if entry is None:
+                return False
+            # An actor's kind is fixed at registration, so it is safe to keep for good.
+            kind = self._kinds[actor_id] = entry.kind
+        return kind == "person"
 
     def stances(self, *, actor: str | None = None, topic: str | None = None,
-                as_of: str | None = None, known_at: str | None = None) -> StancesAnswer:
-        """Stances as of a date, known at a time: one pair, an actor's, a topic's, or all."""
+                as_of: str | None = None, known_at: str | None = None,
+                reported_by: str | None = None) -> StancesAnswer:
+        """Stances as of a date, known at a time, reported by a date: one pair, an actor's, a
+        topic's, or all. A person answers with one row per actor they spoke for (and one for
+        their own stances), each counting only what they voiced."""
         day, moment = self._when(as_of, known_at)
         # Without `known_at` everything recorded so far counts: no bound to apply.
         bound = None if known_at is None else moment
+        reported = None if reported_by is None else self.as_of(reported_by, "reported_by")
         actor_id = None if actor is None else self.actor_id(actor)
+        if actor_id is not None and self.is_person(actor_id):
+            pairs = self.store.voiced_pairs(actor_id, topic)
+            if not pairs and topic is not None:
+                pairs = [(actor_id, topic)]
+            found = [self.store.stance(a, t, day, bound, speaker=actor_id, reported=reported)
+                     for a, t in pairs]
+            return StancesAnswer(day.isoformat(), format_timestamp(moment), found)
         if actor_id is not None and topic is not None:
             pairs = [(actor_id, topic)]
         else:
             pairs = self.store.stance_pairs(actor_id, topic)
         return StancesAnswer(day.isoformat(), format_timestamp(moment),
-                             [self.store.stance(a, t, day, bound) for a, t in pairs])
+                             [self.store.stance(a, t, day, bound, reported=reported)
+                              for a, t in pairs])
 
     def history(self, actor: str, topic: str, known_at: str | None = None) -> HistoryAnswer:
-        """Each change of an actor's stance on a topic, with its evidence."""
+        """Each change of an actor's stance on a topic, with its evidence; for a person, the
+        changes of every stance they voiced on it (each change names its actor)."""
         _, moment = self._when(None, known_at)
         actor_id = self.actor_id(actor)
+        if self.is_person(actor_id):
+            changes = [change for a, _t in self.store.voiced_pairs(actor_id, topic)
+                       for change in self.store.history(a, topic, moment, speaker=actor_id)]
+            return HistoryAnswer(actor_id, topic, format_timestamp(moment), changes, actor_id)
         return HistoryAnswer(actor_id, topic, format_timestamp(moment),
                              self.store.history(actor_id, topic, moment))
 
     def changes(self, start: str, end: str | None = None, topic: str | None = None,
                 known_at: str | None = None) -> ChangesAnswer:
-        """Who moved between two dates: the stance before and after, and why."""
+        """Who moved between two dates: the stance before and after, and the event that made
+        the move (the first of the run in force at the end)."""
         first = self.as_of(start, "from")
         last, moment = self._when(end, known_at)
         if first > last:
@@ -255,20 +286,22 @@ class Service:
         for actor, subject in self.store.changed_pairs(first, last, topic, moment):
             before = self.store.stance(actor, subject, first, moment)
             after = self.store.stance(actor, subject, last, moment)
-            if (before.stance, before.conditions, before.possible) != (
-                    after.stance, after.conditions, after.possible):
+            if (before.stance, before.condition_keys(), before.possible) != (
+                    after.stance, after.condition_keys(), after.possible):
+                made = [e for e in after.evidence if e.counts == "certain"][:1]
                 moved.append(Move(actor, subject, Brief.of(before), Brief.of(after),
-                                  after.evidence))
+                                  made or after.evidence))
         return ChangesAnswer(first.isoformat(), last.isoformat(), format_timestamp(moment),
                              moved)
 
     def claims(self, subject: str | None = None, as_of: str | None = None,
                known_at: str | None = None) -> ClaimsAnswer:
-        """Numbers claimed (e.g. `force-size`), by whom and when, up to a date."""
+        """Numbers claimed (e.g. `force-size`), by whom and when: those whose span has ended
+        by `as_of` are certain, those still under way are not, later ones are left out."""
         day, moment = self._when(as_of, known_at)
         found = self.store.claims(subject, day, moment)
         return ClaimsAnswer(subject, day.isoformat(), format_timestamp(moment),
-                            [claim_of(e) for e in found])
+                            [claim_of(e, day) for e in found])
 
     def actors(self, q: str | None = None) -> ActorsAnswer:
         """The actor directory, optionally matched by name or alias."""

@@ -137,14 +137,25 @@ class EvidenceOut(Out):
     counts: str
 
 
+class ConditionOut(Out):
+    on: str | None
+    text: str
+    first_stated: str | None
+    last_stated: str | None
+    evidence: list[str] = Field(description="ids of the events that state it")
+
+
 class StanceOut(Out):
     actor: str
     topic: str
+    speaker: str | None = Field(description="set when the answer counts only what this "
+                                            "person voiced")
     stance: str
-    since: str | None
+    since: str | None = Field(description="when the current stance began to hold unchanged")
+    last_stated: str | None = Field(description="the latest event of that run")
     certain: bool
     possible: list[str]
-    conditions: list[str]
+    conditions: list[ConditionOut]
     evidence: list[EvidenceOut]
 
 
@@ -155,16 +166,19 @@ class StancesOut(Out):
 
 
 class ChangeOut(Out):
+    actor: str | None
     since: str | None
+    last_stated: str | None
     stance: str
     certain: bool
-    conditions: list[str]
+    conditions: list[ConditionOut]
     evidence: list[EvidenceOut]
 
 
 class HistoryOut(Out):
     actor: str
     topic: str
+    speaker: str | None
     known_at: str
     changes: list[ChangeOut]
 
@@ -172,9 +186,10 @@ class HistoryOut(Out):
 class BriefOut(Out):
     stance: str
     since: str | None
+    last_stated: str | None
     certain: bool
     possible: list[str]
-    conditions: list[str]
+    conditions: list[ConditionOut]
 
 
 class MoveOut(Out):
@@ -209,6 +224,8 @@ class ClaimOut(Out):
     document: str | None
     disputed: bool
     note: str | None
+    certain: bool = Field(description="false while the claim's date span is still under way "
+                                      "at `as_of` (it may not have been made yet)")
 
 
 class ClaimsOut(Out):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
 from stanceline import dates
-from stanceline.dates import DateSpan, parse_date, parse_edtf
+from stanceline.dates import DateSpan, OpenSpan, parse_date, parse_edtf
 from stanceline.domain.digest import content_digest
 from stanceline.domain.payloads import (
     PAYLOADS,
@@ -55,7 +56,8 @@ class _EventInBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: uuid.UUID | None = None
-    schema_version: int = 1
+    # None: the type's current version (the only one accepted on input).
+    schema_version: int | None = None
     stream: StreamName | None = None
     occurred: DateText | None = None
     occurred_text: Annotated[str, StringConstraints(max_length=200)] | None = None
@@ -69,7 +71,7 @@ class _EventInBase(BaseModel):
     def _check_envelope(self) -> _EventInBase:
         type_name: str = getattr(self, "type")  # noqa: B009 - defined by every subclass
         current, _ = PAYLOADS[type_name]
-        if self.schema_version != current:
+        if self.schema_version is not None and self.schema_version != current:
             raise ValueError(f"schema_version {self.schema_version} of {type_name} is not "
                              f"accepted on input; the current version is {current}")
         if type_name in REGISTRY_TYPES or type_name == "event.retracted":
@@ -284,7 +286,7 @@ def default_stream(type_name: str, data: Payload) -> str:
 
 @lru_cache(maxsize=65_536)
 def _span(occurred: str | None, occurred_text: str | None, relative_to: str | None,
-          today: date | None) -> DateSpan | None:
+          today: date | None) -> DateSpan | OpenSpan | None:
     """The span of an event's date, cached: a load parses the same few expressions many times.
 
     Every input the answer depends on is in the key: `today` is given (by `_event_span`)
@@ -296,17 +298,25 @@ def _span(occurred: str | None, occurred_text: str | None, relative_to: str | No
     if relative_to is not None and reference is None:
         raise InvalidDate(relative_to, "`relative_to` takes YYYY, YYYY-MM or YYYY-MM-DD")
     if occurred is not None:
-        span = parse_edtf(occurred)
+        span = parse_edtf(occurred) or dates.parse_open_edtf(occurred)
         if span is None:
-            raise InvalidDate(occurred, "`occurred` takes YYYY, YYYY-MM or YYYY-MM-DD; "
+            raise InvalidDate(occurred, "`occurred` takes YYYY, YYYY-MM or YYYY-MM-DD, or "
+                                        "../YYYY-MM-DD for an open start (on or before); "
                                         "put free text in `occurred_text`")
         return span
     if occurred_text:
-        return parse_date(occurred_text, today if reference is None else reference.end)
+        ref = today if reference is None else reference.end
+        try:
+            return parse_date(occurred_text, ref)
+        except InvalidDate:
+            # "previously", "by March": known only to have happened on or before a date.
+            with contextlib.suppress(InvalidDate):
+                return dates.parse_open_date(occurred_text, ref)
+            raise
     return None
 
 
-def _event_span(event: EventIn) -> DateSpan | None:
+def _event_span(event: EventIn) -> DateSpan | OpenSpan | None:
     # Today is read (not cached) only when it is the reference: no `occurred`, no `relative_to`.
     relative_to_today = event.occurred is None and event.relative_to is None
     return _span(event.occurred, event.occurred_text, event.relative_to,
@@ -323,7 +333,7 @@ def prepare(event: EventIn) -> PreparedEvent:
     return PreparedEvent(
         id=str(uid),
         type=event.type,
-        schema_version=event.schema_version,
+        schema_version=event.schema_version or PAYLOADS[event.type][0],
         stream=event.stream or default_stream(event.type, data),
         occurred=None if span is None else span.edtf,
         occurred_start=None if span is None else span.start,

@@ -68,7 +68,8 @@ class StanceDeclared(Payload):
 
 
 class ClaimMade(Payload):
-    actor: Ident
+    # Whoever put the figure forward; None where the text does not say (not the reporter).
+    actor: Ident | None = None
     speaker: Ident | None = None
     subject: Ident
     value: float | None = None

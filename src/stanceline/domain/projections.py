@@ -3,10 +3,14 @@
 As-of semantics (DESIGN §4), for an answer "as of V, known at K":
 - only events recorded at or before K count, less those retracted or superseded by an event
   recorded at or before K (so "what we knew then" stays answerable);
-- an event whose date span ends on or before V counts; the deciding stance is the latest of
-  those by (occurred_start, position);
-- one whose span starts on or before V but ends after it *may* count: the answer is then
-  `certain: false` and `possible` lists the stances it may already be.
+- an event whose date span ends on or before V counts; one whose span starts on or before V
+  (or has an open start) but ends after it *may* count: the answer is then `certain: false`
+  and `possible` lists the stances it may already be;
+- the counting events, in `runs.order_key` order, fold into runs of one stance and one set of
+  conditions (domain/runs.py): the latest run is the answer, its first event `since`, its last
+  `last_stated`;
+- a person's answer counts only the events they voiced; `reported` counts only what had been
+  published by then (domain/counting.py).
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from stanceline.domain.counting import Counts, combine, counts_on, reported_by
 from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.payloads import UNKNOWN
+from stanceline.domain.runs import Run, fold_runs, latest_run, order_key
 
 STANCE = "stance.declared"
 CLAIM = "claim.made"
@@ -48,9 +54,22 @@ class Evidence:
     counts: str
 
 
+@dataclass(frozen=True, slots=True)
+class HeldConditionAnswer:
+    """One condition a conditional stance depends on, with when it was first and last stated."""
+
+    on: str | None
+    text: str
+    first_stated: str | None
+    last_stated: str | None
+    evidence: list[str]
+
+
 @dataclass(slots=True)
 class Stance:
-    """An actor's stance on a topic as of a date, known at a time, with its evidence."""
+    """An actor's stance on a topic as of a date, known at a time, with its evidence.
+
+    `speaker` is set when the answer counts only the events a person voiced."""
 
     actor: str
     topic: str
@@ -58,8 +77,14 @@ class Stance:
     since: str | None
     certain: bool
     possible: list[str]
-    conditions: list[str]
+    conditions: list[HeldConditionAnswer]
     evidence: list[Evidence]
+    last_stated: str | None = None
+    speaker: str | None = None
+
+    def condition_keys(self) -> frozenset[str]:
+        """The set of conditions, by what they are about (what a change compares)."""
+        return frozenset(c.on or f"text:{c.text}" for c in self.conditions)
 
 
 @dataclass(slots=True)
@@ -69,8 +94,10 @@ class Change:
     since: str | None
     stance: str
     certain: bool
-    conditions: list[str]
+    conditions: list[HeldConditionAnswer]
     evidence: list[Evidence] = field(default_factory=list)
+    last_stated: str | None = None
+    actor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +120,7 @@ class Claim:
     document: str | None
     disputed: bool
     note: str | None
+    certain: bool = True
 
 
 def evidence(event: RecordedEvent, counts: str = "certain") -> Evidence:
@@ -138,74 +166,104 @@ def counts_at(event: RecordedEvent, known_at: datetime | None,
     return void is None or (known_at is not None and void > known_at)
 
 
-def decide(actor: str, topic: str, as_of: date, decider: RecordedEvent | None,
-           maybes: Sequence[RecordedEvent]) -> Stance:
-    """The answer from the deciding event and the events that may already count at V."""
-    stance = UNKNOWN if decider is None else str(decider.data["stance"])
+def _conditions(run: Run) -> list[HeldConditionAnswer]:
+    return [HeldConditionAnswer(c.on, c.text, c.first.occurred, c.last.occurred,
+                                [e.id for e in c.events]) for c in run.conditions.values()]
+
+
+def decide(actor: str, topic: str, streak: Sequence[RecordedEvent],
+           maybes: Sequence[RecordedEvent], speaker: str | None = None) -> Stance:
+    """The answer from the counting events of the latest streak of one stance (oldest first,
+    in `order_key` order: what came before a change of stance cannot change the latest run)
+    and the events that may already count."""
+    run = latest_run(streak)
+    stance = UNKNOWN if run is None else run.stance
     possible: list[str] = []
-    in_order = sorted(maybes, key=lambda e: (e.occurred_start or as_of, e.position))
+    in_order = sorted(maybes, key=order_key)
     for event in in_order:
         value = str(event.data["stance"])
         if value != stance and value not in possible:
             possible.append(value)
-    found = [] if decider is None else [evidence(decider)]
+    found = [] if run is None else [evidence(e) for e in run.events]
     found += [evidence(e, "possible") for e in in_order if str(e.data["stance"]) in possible]
-    return Stance(actor, topic, stance, None if decider is None else decider.occurred,
+    return Stance(actor, topic, stance, None if run is None else run.first.occurred,
                   certain=not possible, possible=possible,
-                  conditions=[] if decider is None else list(decider.data.get("conditions", [])),
-                  evidence=found)
+                  conditions=[] if run is None else _conditions(run), evidence=found,
+                  last_stated=None if run is None else run.last.occurred, speaker=speaker)
+
+
+def voiced_by(event: RecordedEvent, speaker: str | None) -> bool:
+    """Whether a stance event counts for an answer about what `speaker` said (None: anyone).
+
+    A person answers for what they voiced, and for their own stances whoever reports them."""
+    return speaker is None or event.actor == speaker or event.data.get("speaker") == speaker
+
+
+def split_counting(candidates: Iterable[RecordedEvent], as_of: date, *,
+                   speaker: str | None = None, reported: date | None = None
+                   ) -> tuple[list[RecordedEvent], list[RecordedEvent]]:
+    """A pair's events that count at K, split into those that count at V (in `order_key`
+    order) and those that may, by their dates and by when they were reported."""
+    certain: list[RecordedEvent] = []
+    maybes: list[RecordedEvent] = []
+    for event in candidates:
+        if not voiced_by(event, speaker):
+            continue
+        found = combine(counts_on(event.occurred_start, event.occurred_end, as_of),
+                        reported_by(event, reported))
+        if found is Counts.CERTAIN:
+            certain.append(event)
+        elif found is Counts.POSSIBLE:
+            maybes.append(event)
+    certain.sort(key=order_key)
+    return certain, maybes
+
+
+def stance_from(candidates: Iterable[RecordedEvent], actor: str, topic: str, as_of: date, *,
+                speaker: str | None = None, reported: date | None = None) -> Stance:
+    """The answer from a pair's stance events that count at K, in any order."""
+    certain, maybes = split_counting(candidates, as_of, speaker=speaker, reported=reported)
+    return decide(actor, topic, certain, maybes, speaker)
+
+
+def pair_counting(events: Iterable[RecordedEvent], actor: str, topic: str,
+                  known_at: datetime | None) -> list[RecordedEvent]:
+    """The stance events of (actor, topic) that count at K."""
+    log = list(events)
+    voids = voided_at(e for e in log if known_at is None or e.recorded_at <= known_at)
+    return [e for e in log if e.type == STANCE and e.actor == actor and e.topic == topic
+            and e.occurred_end is not None and counts_at(e, known_at, voids)]
 
 
 def stance_as_of(events: Iterable[RecordedEvent], actor: str, topic: str, as_of: date,
-                 known_at: datetime | None = None) -> Stance:
-    """The pure fold: an actor's stance on a topic as of `as_of`, known at `known_at`."""
-    log = list(events)
-    voids = voided_at(e for e in log if known_at is None or e.recorded_at <= known_at)
-    decider: RecordedEvent | None = None
-    maybes: list[RecordedEvent] = []
-    for event in log:
-        if (event.type != STANCE or event.actor != actor or event.topic != topic
-                or event.occurred_start is None or event.occurred_end is None
-                or event.occurred_start > as_of or not counts_at(event, known_at, voids)):
-            continue
-        if event.occurred_end > as_of:
-            maybes.append(event)
-        elif decider is None or (event.occurred_start, event.position) > (
-                decider.occurred_start or as_of, decider.position):
-            decider = event
-    return decide(actor, topic, as_of, decider, maybes)
+                 known_at: datetime | None = None, *, speaker: str | None = None,
+                 reported: date | None = None) -> Stance:
+    """The pure fold: an actor's stance on a topic as of `as_of`, known at `known_at`,
+    counting only what `speaker` voiced and what had been reported by `reported`."""
+    return stance_from(pair_counting(events, actor, topic, known_at), actor, topic, as_of,
+                       speaker=speaker, reported=reported)
 
 
 def history(events: Iterable[RecordedEvent], actor: str, topic: str,
-            known_at: datetime | None = None) -> list[Change]:
+            known_at: datetime | None = None, *, speaker: str | None = None) -> list[Change]:
     """Each change of stance, in date order; a change is uncertain if its date span overlaps
     the previous change's (their order is then not known)."""
-    log = list(events)
-    voids = voided_at(e for e in log if known_at is None or e.recorded_at <= known_at)
-    stances = sorted((e for e in log if e.type == STANCE and e.actor == actor
-                      and e.topic == topic and e.occurred_start is not None
-                      and counts_at(e, known_at, voids)),
-                     key=lambda e: (e.occurred_start, e.position))
-    return changes_of(stances)
+    return changes_of(pair_counting(events, actor, topic, known_at), speaker)
 
 
-def changes_of(stances: Sequence[RecordedEvent]) -> list[Change]:
-    """Collapse stance events (in date order) into the changes they make."""
+def changes_of(stances: Iterable[RecordedEvent], speaker: str | None = None) -> list[Change]:
+    """Collapse a pair's stance events into the changes they make: one per run."""
+    ordered = sorted((e for e in stances if voiced_by(e, speaker)), key=order_key)
     changes: list[Change] = []
     previous: RecordedEvent | None = None
-    for event in stances:
-        value = str(event.data["stance"])
-        conditions = list(event.data.get("conditions", []))
-        if changes and changes[-1].stance == value and changes[-1].conditions == conditions:
-            changes[-1].evidence.append(evidence(event))
-            previous = event
-            continue
+    for run in fold_runs(ordered):
         overlaps = (previous is not None and previous.occurred_end is not None
-                    and event.occurred_start is not None
-                    and event.occurred_start <= previous.occurred_end)
-        changes.append(Change(event.occurred, value, not overlaps, conditions,
-                              [evidence(event)]))
-        previous = event
+                    and (run.first.occurred_start is None
+                         or run.first.occurred_start <= previous.occurred_end))
+        changes.append(Change(run.first.occurred, run.stance, not overlaps, _conditions(run),
+                              [evidence(e) for e in run.events], run.last.occurred,
+                              run.first.actor))
+        previous = run.last
     return changes
 
 
@@ -219,18 +277,18 @@ def stance_pairs(events: Iterable[RecordedEvent], actor: str | None = None,
 
 def claims(events: Iterable[RecordedEvent], subject: str | None, as_of: date | None,
            known_at: datetime | None = None) -> list[RecordedEvent]:
-    """Claims (about `subject`, or all) dated on or before `as_of`, in date order."""
+    """Claims (about `subject`, or all) that count or may count at `as_of`, in date order."""
     log = list(events)
     voids = voided_at(e for e in log if known_at is None or e.recorded_at <= known_at)
     found = [e for e in log if e.type == CLAIM
              and (subject is None or e.data.get("subject") == subject)
-             and (as_of is None or (e.occurred_start is not None and e.occurred_start <= as_of))
+             and (as_of is None or counts_on(e.occurred_start, e.occurred_end, as_of) is not None)
              and counts_at(e, known_at, voids)]
-    return sorted(found, key=lambda e: (e.occurred_start or date.min, e.position))
+    return sorted(found, key=order_key)
 
 
-def claim_of(event: RecordedEvent) -> Claim:
-    """The claim a `claim.made` event makes."""
+def claim_of(event: RecordedEvent, as_of: date | None = None) -> Claim:
+    """The claim a `claim.made` event makes; certain once its span has ended by `as_of`."""
     data, source = event.data, event.source or {}
     return Claim(id=event.id, actor=data.get("actor"), speaker=data.get("speaker"),
                  subject=data.get("subject"), value=data.get("value"), low=data.get("low"),
@@ -238,7 +296,9 @@ def claim_of(event: RecordedEvent) -> Claim:
                  qualifier=data.get("qualifier"), occurred=event.occurred,
                  occurred_text=event.occurred_text, summary=data.get("summary"),
                  quote=source.get("quote"), document=source.get("document"),
-                 disputed=event.disputed, note=event.note)
+                 disputed=event.disputed, note=event.note,
+                 certain=as_of is None or counts_on(event.occurred_start, event.occurred_end,
+                                                    as_of) is Counts.CERTAIN)
 
 
 def actor_directory(events: Iterable[RecordedEvent]) -> list[ActorEntry]:

@@ -82,9 +82,14 @@ class EventLog(Protocol):
 class StanceReads(Protocol):
     """Stances as of a date (DESIGN §4), their history and the pairs that have them."""
 
-    def stance(self, actor: str, topic: str, as_of: date,
-               known_at: datetime | None = None) -> Stance:
-        """An actor's stance on a topic as of a date, known at a time."""
+    def stance(self, actor: str, topic: str, as_of: date, known_at: datetime | None = None,
+               *, speaker: str | None = None, reported: date | None = None) -> Stance:
+        """An actor's stance on a topic as of a date, known at a time; only what `speaker`
+        voiced, only what had been published by `reported`, when given."""
+        ...
+
+    def voiced_pairs(self, speaker: str, topic: str | None = None) -> list[tuple[str, str]]:
+        """The (actor, topic) pairs a person voiced a stance for, and their own, sorted."""
         ...
 
     def stance_pairs(self, actor: str | None = None,
@@ -92,8 +97,9 @@ class StanceReads(Protocol):
         """Every (actor, topic) with a stance event, sorted."""
         ...
 
-    def history(self, actor: str, topic: str, known_at: datetime | None = None) -> list[Change]:
-        """Each change of stance of an actor on a topic."""
+    def history(self, actor: str, topic: str, known_at: datetime | None = None, *,
+                speaker: str | None = None) -> list[Change]:
+        """Each change of stance of an actor on a topic (only what `speaker` voiced)."""
         ...
 
     def changed_pairs(self, start: date, end: date, topic: str | None = None,
@@ -107,7 +113,7 @@ class ClaimReads(Protocol):
 
     def claims(self, subject: str | None, as_of: date | None,
                known_at: datetime | None = None) -> list[RecordedEvent]:
-        """Claims about a subject (or all) dated on or before a date, in date order."""
+        """Claims about a subject (or all) that count or may count at a date, in date order."""
         ...
 
 

@@ -109,19 +109,28 @@ class InMemoryStore:
         return verify_chain(self._events)
 
     # -- projections: the pure folds, straight over the list -----------------------------
-    def stance(self, actor: str, topic: str, as_of: date,
-               known_at: datetime | None = None) -> Stance:
+    def stance(self, actor: str, topic: str, as_of: date, known_at: datetime | None = None,
+               *, speaker: str | None = None, reported: date | None = None) -> Stance:
         """The fold of DESIGN §4."""
-        return projections.stance_as_of(self._log(), actor, topic, as_of, known_at)
+        return projections.stance_as_of(self._log(), actor, topic, as_of, known_at,
+                                        speaker=speaker, reported=reported)
+
+    def voiced_pairs(self, speaker: str, topic: str | None = None) -> list[tuple[str, str]]:
+        """The pairs a person voiced a stance for, and their own."""
+        return sorted({(str(e.actor), str(e.topic)) for e in self._log()
+                       if e.type == projections.STANCE
+                       and (topic is None or e.topic == topic)
+                       and (e.actor == speaker or e.data.get("speaker") == speaker)})
 
     def stance_pairs(self, actor: str | None = None,
                      topic: str | None = None) -> list[tuple[str, str]]:
         """Every (actor, topic) with a stance event."""
         return projections.stance_pairs(self._log(), actor, topic)
 
-    def history(self, actor: str, topic: str, known_at: datetime | None = None) -> list[Change]:
+    def history(self, actor: str, topic: str, known_at: datetime | None = None, *,
+                speaker: str | None = None) -> list[Change]:
         """Each change of stance."""
-        return projections.history(self._log(), actor, topic, known_at)
+        return projections.history(self._log(), actor, topic, known_at, speaker=speaker)
 
     def changed_pairs(self, start: date, end: date, topic: str | None = None,
                       known_at: datetime | None = None) -> list[tuple[str, str]]:

@@ -20,7 +20,15 @@ from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
 from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import PreparedEvent, RecordedEvent, utc_now
-from stanceline.domain.projections import LONGEST_SPAN, STANCE, Change, Stance, changes_of, decide
+from stanceline.domain.projections import (
+    LONGEST_SPAN,
+    STANCE,
+    Change,
+    Stance,
+    changes_of,
+    stance_from,
+)
+from stanceline.domain.runs import order_key
 from stanceline.errors import InvalidInput
 from stanceline.store import stances
 from stanceline.store.base import EventFilter
@@ -299,31 +307,45 @@ class SqlEventStore:
         return verify_chain(self.iter_all())
 
     # -- stances: the hot read path -----------------------------------------------------
-    def stance(self, actor: str, topic: str, as_of: date,
-               known_at: datetime | None = None) -> Stance:
-        """One indexed probe for the deciding stance, one short range for those in progress.
-
-        The hot read of the service: one statement on this thread's own autocommit driver
+    def stance(self, actor: str, topic: str, as_of: date, known_at: datetime | None = None,
+               *, speaker: str | None = None, reported: date | None = None) -> Stance:
+        """The hot read of the service: one statement on this thread's own autocommit driver
         connection (no pool checkout, no BEGIN/ROLLBACK), a consistent snapshot by itself.
+
+        It reads back only as far as the latest streak of one stance reaches (a run never
+        spans a change of stance); asking for a speaker or a publication bound reads the
+        pair's whole history instead.
         """
+        if speaker is not None or reported is not None:
+            with self._read() as conn:
+                found = [row_to_event(r) for r in
+                         conn.execute(stances.history(actor, topic, known_at))]
+            return stance_from(found, actor, topic, as_of, speaker=speaker, reported=reported)
         bind_day = self.sql.bind_day
         params = {"actor": actor, "topic": topic, "v": bind_day(as_of),
                   "window": bind_day(as_of - LONGEST_SPAN), "k": self.sql.bind_moment(known_at)}
-        decider: RecordedEvent | None = None
-        maybes: list[RecordedEvent] = []
-        for raw in self._hot.fetch(self._as_of, params):
-            event = row_to_event(raw, values=self.sql)
-            if event.occurred_end is not None and event.occurred_end <= as_of:
-                decider = event
-            else:
-                maybes.append(event)
-        return decide(actor, topic, as_of, decider, maybes)
 
-    def history(self, actor: str, topic: str, known_at: datetime | None = None) -> list[Change]:
+        def fetch(reach: int) -> list[RecordedEvent]:
+            return [row_to_event(raw, values=self.sql)
+                    for raw in self._hot.fetch(self._as_of, {**params, "n": reach})]
+
+        return stances.latest(fetch, actor, topic, as_of)
+
+    def history(self, actor: str, topic: str, known_at: datetime | None = None, *,
+                speaker: str | None = None) -> list[Change]:
         """Each change of stance of `actor` on `topic`, known at `known_at`."""
         with self._read() as conn:
             return changes_of([row_to_event(r) for r in
-                               conn.execute(stances.history(actor, topic, known_at))])
+                               conn.execute(stances.history(actor, topic, known_at))], speaker)
+
+    def voiced_pairs(self, speaker: str, topic: str | None = None) -> list[tuple[str, str]]:
+        """The (actor, topic) pairs `speaker` voiced a stance for, and their own."""
+        with self._read() as conn:
+            found = {(r.actor, r.topic) for r in
+                     conn.execute(stances.voiced_pairs(speaker, topic))}
+            found |= {(r.actor, r.topic) for r in
+                      conn.execute(stance_pairs.query(speaker, topic))}
+        return sorted(found)
 
     def changed_pairs(self, start: date, end: date, topic: str | None = None,
                       known_at: datetime | None = None) -> list[tuple[str, str]]:
@@ -344,8 +366,9 @@ class SqlEventStore:
                known_at: datetime | None = None) -> list[RecordedEvent]:
         """Claims about `subject` (or all) dated on or before `as_of`, in date order."""
         with self._read() as conn:
-            return [row_to_event(r) for r in
-                    conn.execute(claims.query(subject, as_of, known_at))]
+            found = [row_to_event(r) for r in
+                     conn.execute(claims.query(subject, as_of, known_at))]
+        return sorted(found, key=order_key)
 
     def actors(self, q: str | None = None) -> list[ActorEntry]:
         """The actor directory; `q` matches names and aliases, ignoring case and accents."""

@@ -426,7 +426,8 @@ def event_view(event: RecordedEvent, names: Mapping[str, tuple[str, str]],
         topic=event.topic,
         topic_title=topic_titles.get(event.topic or "", event.topic or ""),
         stance=str(data.get("stance") or ""),
-        conditions=[str(c) for c in data.get("conditions") or []],
+        conditions=[str(c.get("text", "")) if isinstance(c, dict) else str(c)
+                    for c in data.get("conditions") or []],
         title=title,
         summary=summary if summary and summary != title else "",
         speaker=None if not speaker else names.get(speaker, (speaker, ""))[0],
@@ -555,10 +556,12 @@ def _cell(state: PageState, as_of: date, actor: str, topic: str,
     stance = answer.stance
     possible = list(answer.possible)
     title = f"{stance} since {answer.since}" if answer.since else stance
+    if answer.speaker:
+        title += f" (as voiced by {answer.speaker})"
     if possible:
         title += f"; may already be {' or '.join(possible)} (a dated span overlaps the date)"
     if answer.conditions:
-        title += "; conditions: " + "; ".join(answer.conditions)
+        title += "; conditions: " + "; ".join(c.text for c in answer.conditions)
     if decider is not None:
         href = state.query(event=decider.id) + "#details"
     else:

@@ -37,12 +37,13 @@ def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> N
 
 def query(subject: str | None, as_of: date | None,
           known_at: datetime | None = None) -> sa.Select[Any]:
-    """Counting claims about `subject` (or all) dated on or before `as_of`, in date order."""
+    """Counting claims about `subject` (or all) begun by `as_of` (or with an open start)."""
     found = voids.counting(known_at).join(claims, claims.c.position == events.c.position)
     if subject is not None:
         found = found.where(claims.c.subject == subject)
     if as_of is not None:
-        found = found.where(claims.c.occurred_start <= as_of)
+        found = found.where(sa.or_(claims.c.occurred_start <= as_of,
+                                   claims.c.occurred_start.is_(None)))
     return found.order_by(claims.c.occurred_start, events.c.position)
 
 
