@@ -130,22 +130,27 @@ def seeded_db(tmp_path: Path) -> str:
 
 
 def test_stance_history_and_changes_commands(seeded_db: str) -> None:
-    answer = runner.invoke(app, ["stance", "France", "troops-in-ukraine", "--as-of",
+    answer = runner.invoke(app, ["stance", "France", "troops-during-war", "--as-of",
                                  "10 February 2024", "-d", seeded_db])
     assert answer.exit_code == 0, answer.output
     assert "as of 2024-02-10" in answer.output
-    assert "fra on troops-in-ukraine: unknown (not certain: may already be supports)" in (
+    assert "fra on troops-during-war: unknown (not certain: may already be supports)" in (
         answer.output)
     assert "'last February'" in answer.output
-    as_json = runner.invoke(app, ["stance", "pol", "troops-in-ukraine", "--as-of",
+    as_json = runner.invoke(app, ["stance", "pol", "own-troops", "--as-of",
                                   "2025-02-15", "--json", "-d", seeded_db])
     assert json.loads(as_json.output)["stances"][0]["stance"] == "opposes"
     history = runner.invoke(app, ["history", "fra", "troops-in-ukraine", "-d", seeded_db])
-    assert history.exit_code == 0 and history.output.startswith("2024-02: supports")
+    assert history.exit_code == 0 and history.output.startswith("2025-03: supports")
     moved = runner.invoke(app, ["changes", "--from", "2025-02-15", "--to", "2026-01-10",
                                 "--topic", "troops-in-ukraine", "-d", seeded_db])
-    assert moved.exit_code == 0 and "fra on troops-in-ukraine: supports -> conditional" in (
+    assert moved.exit_code == 0 and "fra on troops-in-ukraine: unknown -> conditional" in (
         moved.output)
+    person = runner.invoke(app, ["stance", "Kir Starmer", "troops-in-ukraine", "--as-of",
+                                 "2026-01-10", "-d", seeded_db])
+    assert person.exit_code == 0, person.output
+    assert "gbr on troops-in-ukraine as voiced by keir-starmer: conditional" in person.output
+    assert "fra on troops-in-ukraine as voiced by keir-starmer: conditional" in person.output
     bad = runner.invoke(app, ["stance", "fra", "troops-in-ukraine", "--as-of", "blorp",
                               "-d", seeded_db])
     assert bad.exit_code == 1 and bad.output.startswith("error: as_of:")

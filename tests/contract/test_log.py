@@ -20,7 +20,8 @@ def test_append_and_read_back_every_envelope_field(store: EventStore) -> None:
         "stance.declared", occurred=None, occurred_text="last February",
         relative_to="2025-01-28", disputed=True, note="garbled in the source",
         data={"actor": "fra", "topic": "troops-in-ukraine", "stance": "conditional",
-              "conditions": ["a ceasefire"], "speaker": "emmanuel-macron", "summary": "Zoé"},
+              "conditions": [{"on": "ceasefire", "text": "a ceasefire"}],
+              "speaker": "emmanuel-macron", "summary": "Zoé"},
         source={"document": "004_c95673309f0d515a", "url": "https://example.org/a",
                 "publisher": "Example", "published": "2025-01", "quote": "floated “troops”"},
     )
@@ -32,10 +33,11 @@ def test_append_and_read_back_every_envelope_field(store: EventStore) -> None:
     assert got.occurred == "2024-02" and got.precision == "month"
     assert str(got.occurred_start) == "2024-02-01" and str(got.occurred_end) == "2024-02-29"
     assert got.occurred_text == "last February" and got.relative_to == "2025-01-28"
-    assert got.data["conditions"] == ["a ceasefire"] and got.data["summary"] == "Zoé"
+    assert got.data["conditions"] == [{"on": "ceasefire", "text": "a ceasefire"}]
+    assert got.data["summary"] == "Zoé"
     assert got.source is not None and got.source["quote"] == "floated “troops”"
     assert got.disputed is True and got.note == "garbled in the source"
-    assert got.prev_hash == GENESIS and got.schema_version == 1
+    assert got.prev_hash == GENESIS and got.schema_version == 2
     assert got.recorded_at.tzinfo is not None
     assert got.recorded_at == appended.recorded_at
     assert store.head() == 1

@@ -8,6 +8,8 @@ from stanceline.store.base import EventStore
 from tests.conftest import event, stance
 
 T = "troops-in-ukraine"
+US = {"on": "us-backstop", "text": "a US backstop"}
+CEASEFIRE = {"on": "ceasefire", "text": "a ceasefire"}
 
 
 def test_unknown_where_nothing_is_said(store: EventStore) -> None:
@@ -60,9 +62,10 @@ def test_the_same_stance_in_progress_leaves_the_answer_certain(store: EventStore
 def test_same_start_is_ordered_by_position(store: EventStore) -> None:
     store.append([stance("gbr", T, "supports", "2025-02-03"),
                   stance("gbr", T, "conditional", "2025-02-03",
-                         data_extra={"conditions": ["a US backstop"]})])
+                         data_extra={"conditions": [US]})])
     answer = store.stance("gbr", T, date(2025, 2, 3))
-    assert (answer.stance, answer.conditions) == ("conditional", ["a US backstop"])
+    assert (answer.stance, [c.text for c in answer.conditions]) == ("conditional",
+                                                                   ["a US backstop"])
 
 
 def test_known_at_shows_what_was_known_then(store: EventStore) -> None:
@@ -103,14 +106,17 @@ def test_a_superseding_event_replaces_the_one_it_corrects(store: EventStore) -> 
 def test_history_lists_each_change_with_evidence(store: EventStore) -> None:
     store.append([stance("fra", T, "supports", "2024-02"), stance("fra", T, "supports", "2024-05"),
                   stance("fra", T, "conditional", "2025-03",
-                         data_extra={"conditions": ["a ceasefire"]}),
+                         data_extra={"conditions": [CEASEFIRE]}),
                   stance("fra", T, "conditional", "2025-03-15",
-                         data_extra={"conditions": ["a ceasefire"]}),
+                         data_extra={"conditions": [CEASEFIRE]}),
                   stance("fra", "air-policing", "supports", "2025")])
     changes = store.history("fra", T)
     assert [(c.since, c.stance, c.certain) for c in changes] == [
         ("2024-02", "supports", True), ("2025-03", "conditional", True)]
-    assert len(changes[0].evidence) == 2 and changes[1].conditions == ["a ceasefire"]
+    assert len(changes[0].evidence) == 2
+    assert [(c.on, c.first_stated, c.last_stated) for c in changes[1].conditions] == [
+        ("ceasefire", "2025-03", "2025-03-15")]
+    assert changes[1].last_stated == "2025-03-15"
     assert store.history("fra", "naval-mission") == []
 
 

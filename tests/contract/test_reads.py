@@ -58,13 +58,13 @@ def test_buckets_count_dated_events_by_lane_month_and_kind(store: EventStore) ->
 
 @pytest.fixture
 def summary_renamed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Pretend stance.declared v1 is an old version: v2 renames `summary` to `gist`."""
+    """Pretend stance.declared v2 is an old version: v3 renames `summary` to `gist`."""
     def v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
         moved = dict(data)
         moved["gist"] = moved.pop("summary")
         return moved
 
-    monkeypatch.setitem(upcast.UPCASTERS, ("stance.declared", 1), v1_to_v2)
+    monkeypatch.setitem(upcast.UPCASTERS, ("stance.declared", 2), v1_to_v2)
     yield
 
 
@@ -73,11 +73,11 @@ def test_reads_upcast_old_versions_and_the_log_keeps_them(store: EventStore,
     sent = stance("fra", T, "supports", "2024", data_extra={"summary": "floated"})
     store.append([sent, stance("pol", T, "opposes", "2024")])
     for read in (store.get(sent.id), store.read(EventFilter(limit=1))[0]):
-        assert read is not None and read.schema_version == 2
+        assert read is not None and read.schema_version == 3
         assert read.data["gist"] == "floated" and "summary" not in read.data
-    assert all(e.schema_version == 2 for e in store.read(EventFilter(actor="pol")))
+    assert all(e.schema_version == 3 for e in store.read(EventFilter(actor="pol")))
     [change] = store.history("fra", T)
     assert change.evidence[0].id == sent.id
     raw = next(store.iter_all())
-    assert raw.schema_version == 1 and raw.data["summary"] == "floated"
+    assert raw.schema_version == 2 and raw.data["summary"] == "floated"
     assert store.verify().ok

@@ -23,7 +23,8 @@ VALID: dict[str, Any] = {
     "type": "stance.declared", "occurred": "2025-02-03", "occurred_text": "February 3",
     "relative_to": "2025-01-23",
     "data": {"actor": "fra", "topic": "troops-in-ukraine", "stance": "supports",
-             "conditions": ["a ceasefire"], "speaker": "emmanuel-macron", "summary": "s"},
+             "conditions": [{"on": "ceasefire", "text": "a ceasefire"}],
+             "speaker": "emmanuel-macron", "summary": "s"},
     "source": {"document": "d", "quote": "q"},
 }
 TYPES = ["actor.registered", "topic.defined", "stance.declared", "claim.made", "meeting.held",

@@ -20,7 +20,7 @@ def summary_renamed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         moved["gist"] = moved.pop("summary")
         return moved
 
-    monkeypatch.setitem(upcast.UPCASTERS, ("stance.declared", 1), v1_to_v2)
+    monkeypatch.setitem(upcast.UPCASTERS, ("stance.declared", 2), v1_to_v2)
     yield
 
 
@@ -31,10 +31,10 @@ def test_reads_are_upcast_and_the_chain_still_verifies(tmp_path: Path,
         sent = stance("fra", "t", "supports", "2024", data_extra={"summary": "floated"})
         store.append([sent])
         read = store.get(sent.id)
-        assert read is not None and read.schema_version == 2
+        assert read is not None and read.schema_version == 3
         assert read.data["gist"] == "floated" and "summary" not in read.data
         raw = next(store.iter_all())
-        assert raw.schema_version == 1 and raw.data["summary"] == "floated"
+        assert raw.schema_version == 2 and raw.data["summary"] == "floated"
         assert store.verify().ok
     finally:
         store.close()
@@ -50,3 +50,37 @@ def test_upcasters_chain_until_no_newer_version() -> None:
     finally:
         upcast.UPCASTERS.clear()
         upcast.UPCASTERS.update(saved)
+
+
+def test_version_one_conditions_are_upcast_to_things_without_a_guessed_topic() -> None:
+    old = {"actor": "gbr", "topic": "t", "stance": "conditional",
+           "conditions": ["a US backstop"], "speaker": None, "summary": ""}
+    version, data = upcast.upcast("stance.declared", 1, old)
+    assert version == 2
+    assert data["conditions"] == [{"on": None, "text": "a US backstop"}]
+    assert data["dropped"] == []
+    assert old["conditions"] == ["a US backstop"], "the stored data is not changed"
+
+
+def test_a_stored_version_one_stance_reads_as_version_two(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from stanceline.domain.events import compact_json
+
+    store = SqlEventStore(f"sqlite:///{tmp_path / 'v1.db'}")
+    try:
+        sent = stance("gbr", "t", "conditional", "2025")
+        v1 = {k: v for k, v in sent.data.items() if k != "dropped"}
+        v1["conditions"] = ["a US backstop"]
+        old = replace(sent, schema_version=1, data=v1, data_json=compact_json(v1), digest="")
+        store.append([old])
+        read = store.get(old.id)
+        assert read is not None and read.schema_version == 2
+        assert read.data["conditions"] == [{"on": None, "text": "a US backstop"}]
+        [change] = store.history("gbr", "t")
+        assert [c.text for c in change.conditions] == ["a US backstop"]
+        raw = next(store.iter_all())
+        assert raw.schema_version == 1 and raw.data_json == compact_json(v1)
+        assert store.verify().ok
+    finally:
+        store.close()

@@ -11,7 +11,7 @@ from tests.web.conftest import ARTIFACTS, Tab, append, statement, unavailable
 
 pytestmark = pytest.mark.browser
 
-FRA_TROOPS = 'td[data-actor="fra"][data-topic="troops-in-ukraine"]'
+POL_OWN_TROOPS = 'td[data-actor="pol"][data-topic="own-troops"]'
 
 
 def open_page(tab: Callable[[], Tab], url: str) -> Tab:
@@ -46,10 +46,10 @@ def test_changing_the_date_reprojects_the_matrix_in_place(server: str,
     t = open_page(tab, f"{server}/")
     t.page.evaluate("window.__sameDocument = true")
     set_date(t, "2024-01-01")
-    t.page.wait_for_selector(f'{FRA_TROOPS}[data-stance="unknown"]')
+    t.page.wait_for_selector(f'{POL_OWN_TROOPS}[data-stance="unknown"]')
     set_date(t, "2025-02-15")
-    t.page.wait_for_selector(f'{FRA_TROOPS}[data-stance="supports"]')
-    assert t.page.text_content(f"{FRA_TROOPS} .cell-text") == "supports"
+    t.page.wait_for_selector(f'{POL_OWN_TROOPS}[data-stance="opposes"]')
+    assert t.page.text_content(f"{POL_OWN_TROOPS} .cell-text") == "opposes"
     assert parse_qs(urlsplit(t.page.url).query)["as_of"] == ["2025-02-15"]
     assert t.page.evaluate("window.__sameDocument") is True  # no reload
     # The slider moves the same date.

@@ -63,7 +63,7 @@ events = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("type", sa.String(40), nullable=False),
     sa.Column("schema_version", sa.Integer, nullable=False),
-    sa.Column("occurred", sa.String(10)),
+    sa.Column("occurred", sa.String(16)),
     sa.Column("occurred_start", sa.Date),
     sa.Column("occurred_end", sa.Date),
     sa.Column("precision", sa.String(5)),

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from stanceline.answers import Bucket
-from stanceline.dates import parse_edtf
+from stanceline.dates import parse_edtf, parse_open_edtf
 from stanceline.domain.projections import Claim
 from stanceline.errors import InvalidDate
 
@@ -292,7 +292,7 @@ def event_marks(events: Iterable[Any], names: Mapping[str, tuple[str, str]],
     marks: list[Mark] = []
     lanes: dict[str, Lane] = {}
     for event in events:
-        if event.occurred_start is None or event.occurred_end is None:
+        if event.occurred_end is None:
             continue
         key, label, group = lane_of(event.actor, names)
         lane = lanes.get(key)
@@ -301,9 +301,12 @@ def event_marks(events: Iterable[Any], names: Mapping[str, tuple[str, str]],
         lane.count += 1
         stance = str(event.data.get("stance") or "")
         kind = stance if event.type == "stance.declared" and stance else "neutral"
-        start = day_number(event.occurred_start)
         end = day_number(event.occurred_end) + 1
+        # An open start ("on or before") is drawn where it is known to have happened by.
+        start = end - 1 if event.occurred_start is None else day_number(event.occurred_start)
         classes = ["mark", f"k-{kind}", f"t-{SYMBOLS.get(event.type, 'other')}"]
+        if event.occurred_start is None:
+            classes.append("open-start")
         if event.disputed:
             classes.append("disputed")
         if event.id == selected:
@@ -484,12 +487,16 @@ def claims_chart(claims: Sequence[Claim], names: Mapping[str, tuple[str, str]],
     after `as_of` are marked `future` (drawn faded, so moving the date never hides one)."""
     dated = []
     for claim in claims:
-        span = parse_edtf(claim.occurred) if claim.occurred else None
+        span = (parse_edtf(claim.occurred) or parse_open_edtf(claim.occurred)
+                if claim.occurred else None)
         if span is None:
             continue
         numbers = [v for v in (claim.value, claim.low, claim.high) if v is not None]
+        end = day_number(span.end) + 1
+        # An open start is placed where it is known to have been made by.
+        start = end - 1 if span.start is None else day_number(span.start)
         if numbers:
-            dated.append((claim, day_number(span.start), day_number(span.end) + 1, numbers))
+            dated.append((claim, start, end, numbers))
     if not dated:
         return None
     low = min(s for _, s, _, _ in dated)

@@ -415,6 +415,8 @@ def event_view(event: RecordedEvent, names: Mapping[str, tuple[str, str]],
         resolved = chart.human_date(start)
         if end != start:
             resolved += f" {chart.DASH} {chart.human_date(end)}"
+    elif end is not None:
+        resolved = f"on or before {chart.human_date(end)}"
     return EventView(
         id=event.id,
         position=event.position,
