@@ -228,11 +228,11 @@ class Service:
         """Whether an actor is a person (who then answers only for what they voiced)."""
         kind = self._kinds.get(actor_id)
         if kind is None:
-            entry = self.store.actor(actor_id)
-            if entry is None:
+            kind = self.store.actor_kind(actor_id)
+            if kind is None:
                 return False
             # An actor's kind is fixed at registration, so it is safe to keep for good.
-            kind = self._kinds[actor_id] = entry.kind
+            self._kinds[actor_id] = kind
         return kind == "person"
 
     def stances(self, *, actor: str | None = None, topic: str | None = None,

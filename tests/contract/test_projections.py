@@ -193,3 +193,10 @@ def test_stances_answer_the_same_from_many_threads(store: EventStore) -> None:
             got = list(pool.map(lambda i: store.stance(f"a{i}", T, date(2025, 6, 1)).stance,
                                 range(12)))
             assert got == expected
+
+
+def test_an_actors_kind_is_one_probe(store: EventStore) -> None:
+    store.append([event("actor.registered", data={"actor": "keir-starmer", "name": "Keir Starmer",
+                                                  "kind": "person"})])
+    assert store.actor_kind("keir-starmer") == "person"
+    assert store.actor_kind("nobody") is None

@@ -409,3 +409,15 @@ def test_the_script_never_writes_markup_from_data() -> None:
                  "new Function"):
         assert sink not in script, sink
     assert "textContent" in script and "history.replaceState" in script
+
+
+def test_reported_by_narrows_the_matrix_to_what_had_been_published(seeded: TestClient) -> None:
+    now = page(seeded, "/?as_of=2026-01-10")
+    then = page(seeded, "/?as_of=2026-01-10&reported_by=2025-12-31")
+    assert cell(now, "gbr", "troops-in-ukraine").get("data-stance") == "conditional"
+    # The January 2026 hubs were published in January 2026: not yet reported at 2025's end.
+    assert cell(then, "gbr", "troops-in-ukraine").get("data-stance") == "supports"
+    assert then.by_id("reported_by").get("value") == "2025-12-31"
+    assert boot(then)["reported_by"] == "2025-12-31"
+    bad = page(seeded, "/?reported_by=blorp")
+    assert "blorp" in bad.by_id("matrix-section").words() or "blorp" in bad.words()

@@ -128,6 +128,11 @@ class DirectoryReads(Protocol):
         """One registered actor."""
         ...
 
+    def actor_kind(self, actor: str) -> str | None:
+        """An actor's kind (country, person, ...), or None if it is not registered: one cheap
+        probe, asked on the hot as-of path."""
+        ...
+
     def resolve(self, name: str) -> list[str]:
         """The actor ids a name or alias stands for."""
         ...

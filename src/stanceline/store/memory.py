@@ -156,6 +156,11 @@ class InMemoryStore:
         return next((a for a in projections.actor_directory(self._log())
                      if a.actor == actor), None)
 
+    def actor_kind(self, actor: str) -> str | None:
+        """An actor's kind, or None if it is not registered."""
+        found = self.actor(actor)
+        return None if found is None else found.kind
+
     def resolve(self, name: str) -> list[str]:
         """The actor ids a name or alias stands for."""
         needle = fold(name)

@@ -65,6 +65,7 @@ class SqlEventStore:
         self._writer = self.engine.execution_options(stanceline_write=True)
         self._insert = self.sql.insert_sql("events", INSERT_COLUMNS)
         self._as_of = self.sql.named(stances.AS_OF)
+        self._kind = self.sql.named("SELECT kind FROM actors WHERE actor = :actor")
         self._hot = HotReads(self.engine, self.sql)
         if migrate:
             self.migrate()
@@ -379,6 +380,11 @@ class SqlEventStore:
         """One registered actor."""
         with self._read() as conn:
             return directory.get_actor(conn, actor)
+
+    def actor_kind(self, actor: str) -> str | None:
+        """An actor's kind, on this thread's hot connection (no session, no pool checkout)."""
+        rows = self._hot.fetch(self._kind, {"actor": actor})
+        return None if not rows else str(rows[0][0])
 
     def resolve(self, name: str) -> list[str]:
         """The actor ids a name or alias stands for (exact after folding)."""

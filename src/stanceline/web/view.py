@@ -49,6 +49,7 @@ class PageState:
 
     as_of: str | None = None
     known_at: str | None = None
+    reported_by: str | None = None  # only what had been published by then
     actor: str | None = None
     topic: str | None = None
     type: str | None = None
@@ -71,7 +72,8 @@ class PageState:
             except ValueError:
                 return default
 
-        return cls(as_of=text("as_of"), known_at=text("known_at"), actor=text("actor"),
+        return cls(as_of=text("as_of"), known_at=text("known_at"),
+                   reported_by=text("reported_by"), actor=text("actor"),
                    topic=text("topic"), type=text("type"), event=text("event"),
                    span=text("span"), after=number("after", 0, 0, 2**62),
                    shown=number("shown", LIST_PAGE, LIST_PAGE, TIMELINE_EVENTS),
@@ -194,6 +196,7 @@ def build_page(service: Service, state: PageState) -> tuple[dict[str, Any], list
         "head": context["head"],
         "as_of": day.isoformat(),
         "known_at": state.known_at,
+        "reported_by": state.reported_by,
         "filters": {"actor": state.actor, "topic": state.topic, "type": state.type},
         "view": list(timeline.view),
         "data": list(timeline.data),
@@ -248,6 +251,12 @@ def _checked(service: Service, state: PageState, notices: list[Notice]
         except StancelineError as exc:
             notices.append(Notice("known_at", exc.detail))
             state = replace(state, known_at=None)
+    if state.reported_by is not None:
+        try:
+            service.as_of(state.reported_by, "reported_by")
+        except StancelineError as exc:
+            notices.append(Notice("reported_by", exc.detail))
+            state = replace(state, reported_by=None)
     if state.actor is not None:
         try:
             state = replace(state, actor=service.actor_id(state.actor))
@@ -501,10 +510,11 @@ def _matrix(service: Service, state: PageState, day: date,
         shown = set(visible)
         for actor, topic in pairs:
             if actor in shown:
-                answers += service.stance(actor, topic, as_of, known_at).stances
+                answers += service.stance(actor, topic, as_of, known_at,
+                                          state.reported_by).stances
     elif row_ids:
         answers = service.stances(actor=state.actor, topic=state.topic, as_of=as_of,
-                                  known_at=known_at).stances
+                                  known_at=known_at, reported_by=state.reported_by).stances
     by_pair = {(s.actor, s.topic): s for s in answers}
     column_ids = [t.topic for t in topics]
     column_ids += sorted({t for _, t in pairs} - set(column_ids))

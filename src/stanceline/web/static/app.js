@@ -491,6 +491,7 @@
     const ticket = ++matrixTicket;
     const q = new URLSearchParams({ as_of: asOfIso });
     if (boot.known_at) q.set("known_at", boot.known_at);
+    if (boot.reported_by) q.set("reported_by", boot.reported_by);
     if (boot.filters.actor) q.set("actor", boot.filters.actor);
     if (boot.filters.topic) q.set("topic", boot.filters.topic);
     matrix.setAttribute("aria-busy", "true");
