@@ -1,4 +1,4 @@
-"""Questions the five articles settle, answered as a careful analyst would (AUDIT.md §4).
+"""Questions the five articles settle, answered as a careful analyst would (events/AUDIT.md §4).
 
 Each row is one question asked through the API on the seeded record; the expected answers
 follow from the articles under DESIGN §4 (open starts, runs, speakers, reported_by).
