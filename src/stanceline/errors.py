@@ -50,3 +50,7 @@ class PayloadTooLarge(StancelineError):
 
 class LimitExceeded(InvalidInput):
     """A configured limit (batch size, string length, page size) was exceeded."""
+
+
+class NoStore(StancelineError):
+    """A read-only command named a store that does not exist or is not migrated to head."""
