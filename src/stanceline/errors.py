@@ -29,7 +29,12 @@ class InvalidDate(InvalidInput):
 
 
 class NotFound(StancelineError):
-    """The thing asked for does not exist."""
+    """The thing asked for does not exist; `errors` may name the field and the closest
+    matches (`{"path": "query.topic", "message": ..., "matches": [...]}`)."""
+
+    def __init__(self, detail: str, errors: list[dict[str, object]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
 
 
 class VersionConflict(StancelineError):

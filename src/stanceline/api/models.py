@@ -42,7 +42,10 @@ class Out(BaseModel):
 
 
 class AppendRequest(BaseModel):
-    """`POST /api/events`: an atomic batch and the stream versions it expects."""
+    """`POST /api/events`: an atomic batch and the stream versions it expects. Unknown fields
+    are refused: a misspelt `expect` once turned the concurrency check off in silence."""
+
+    model_config = ConfigDict(extra="forbid")
 
     events: list[EventIn]
     expect: dict[StreamName, int] = Field(default_factory=dict)

@@ -20,7 +20,7 @@ from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.payloads import PAYLOADS, REGISTRY_TYPES, UNKNOWN
 from stanceline.domain.projections import Stance, retraction_target
-from stanceline.errors import StancelineError
+from stanceline.errors import NotFound, StancelineError
 from stanceline.service import Service, today
 from stanceline.web import chart
 
@@ -86,6 +86,9 @@ class PageState:
         return "?" + urlencode(pairs) if pairs else "?"
 
 
+PAGE_PARAMETERS = tuple(f.name for f in fields(PageState))
+
+
 @dataclass(frozen=True, slots=True)
 class More:
     """How the list continues: a longer window (small logs) or the next cursor page."""
@@ -105,6 +108,7 @@ class Notice:
 
     field: str
     message: str
+    status: int = 200  # 404: it names something that does not exist; 422: not understood
 
 
 def safe_url(url: str | None) -> str | None:
@@ -118,9 +122,11 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def build_page(service: Service, state: PageState) -> tuple[dict[str, Any], list[Notice]]:
+def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
+               ) -> tuple[dict[str, Any], list[Notice]]:
     """Every piece of data the page template needs, and notices about ignored input."""
-    notices: list[Notice] = []
+    notices = [Notice(name, f"the page takes no query parameter `{name}` (it takes "
+                            f"{', '.join(PAGE_PARAMETERS)})", 422) for name in unknown]
     state, day, as_of_text, known_text = _checked(service, state, notices)
     actors = service.actors().actors
     names = {a.actor: (a.name, a.kind) for a in actors}
@@ -252,8 +258,14 @@ def _checked(service: Service, state: PageState, notices: list[Notice]
         try:
             state = replace(state, actor=service.actor_id(state.actor))
         except StancelineError as exc:
-            notices.append(Notice("actor", exc.detail))
+            notices.append(Notice("actor", exc.detail, 404 if isinstance(exc, NotFound) else 200))
             state = replace(state, actor=None)
+    if state.topic is not None:
+        try:
+            state = replace(state, topic=service.topic_id(state.topic))
+        except StancelineError as exc:
+            notices.append(Notice("topic", exc.detail, 404 if isinstance(exc, NotFound) else 200))
+            state = replace(state, topic=None)
     if state.type is not None and state.type not in PAYLOADS:
         notices.append(Notice("type", f"there is no event type {state.type!r}"))
         state = replace(state, type=None)
