@@ -48,6 +48,7 @@ from stanceline.domain.events import (
 from stanceline.domain.payloads import IDENT_PATTERN, PAYLOADS
 from stanceline.domain.projections import claim_of
 from stanceline.domain.references import suggest
+from stanceline.domain.voids import Void
 from stanceline.errors import InvalidDate, InvalidInput, LimitExceeded, NotFound, StancelineError
 from stanceline.ingest import describe, expand_paths, load_batches, paused_gc, validation_errors
 from stanceline.known import KnownNames
@@ -171,8 +172,11 @@ class Service:
     def events(self, *, actor: str | None = None, topic: str | None = None,
                type: str | None = None, occurred_from: str | None = None,
                occurred_to: str | None = None, known_at: str | None = None, after: int = 0,
-               limit: int = 100) -> tuple[list[RecordedEvent], int | None]:
-        """A page of events and the cursor of the next page (None at the end)."""
+               limit: int = 100, include_retracted: bool = True
+               ) -> tuple[list[RecordedEvent], int | None]:
+        """A page of events and the cursor of the next page (None at the end). Without
+        `include_retracted`, events retracted or superseded as known at `known_at` are left
+        out (a page may then hold fewer than `limit`: follow the cursor)."""
         if limit < 1 or limit > self.settings.max_page:
             raise LimitExceeded(f"`limit` must be between 1 and {self.settings.max_page} "
                                 "(STANCELINE_MAX_PAGE)")
@@ -189,7 +193,14 @@ class Service:
             after=after, limit=limit)
         page = self.store.read(flt)
         next_after = page[-1].position if len(page) == limit else None
+        if not include_retracted and page:
+            voided = self.store.voids([e.id for e in page], flt.known_at)
+            page = [e for e in page if e.id not in voided]
         return page, next_after
+
+    def voids(self, ids: Sequence[str], known_at: str | None = None) -> dict[str, Void]:
+        """Which of these events were retracted or superseded as known at `known_at`."""
+        return self.store.voids(ids, None if known_at is None else self.known_at(known_at))
 
     def _event_names(self, actor: str | None, topic: str | None, type: str | None
                      ) -> tuple[str | None, str | None, str | None]:

@@ -89,6 +89,10 @@ class EventOut(BaseModel):
     note: str | None
     hash: str
     prev_hash: str
+    # What voided it, as known at the read's `known_at`: a retraction or a correction.
+    retracted_by: str | None = None
+    superseded_by: str | None = None
+    retracted_at: str | None = None
 
 
 class EventsPage(BaseModel):

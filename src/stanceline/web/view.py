@@ -19,7 +19,7 @@ from stanceline.answers import TimelineAnswer
 from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.payloads import PAYLOADS, REGISTRY_TYPES, UNKNOWN
-from stanceline.domain.projections import Stance, retraction_target
+from stanceline.domain.projections import Stance
 from stanceline.errors import NotFound, StancelineError
 from stanceline.service import Service, today
 from stanceline.web import chart
@@ -140,8 +140,12 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
     if timeline_data.buckets:
         timeline, listed, more = _large(service, state, timeline_data, names)
     else:
+        # What was retracted or superseded as the log stood at `known_at`, asked of the store
+        # (the voiding event may fall outside the filter: a retraction names no actor).
+        voided = service.voids([e.id for e in timeline_data.events], state.known_at)
         timeline, listed, more = _small(state, timeline_data.events, names, topic_titles,
-                                        selected, as_of_day)
+                                        selected, as_of_day,
+                                        {k: v.by for k, v in voided.items()})
     timeline.total = timeline_data.total
     starts = [m.start for m in timeline.marks] + [b.start for b in timeline.blocks]
     ends = [m.end for m in timeline.marks] + [b.end for b in timeline.blocks]
@@ -160,7 +164,10 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
     matrix = _matrix(service, state, day, actors, topics, names, topic_titles, notices)
     # Every claim known (not only those before `as_of`): the chart fades the later ones, so
     # moving the date in the browser needs no new data.
-    claims = service.claims("force-size", known_at=state.known_at).claims
+    try:
+        claims = service.claims("force-size", known_at=state.known_at).claims
+    except NotFound:  # the page's own chart, not the reader's question: no such claims yet
+        claims = []
     claims_chart = chart.claims_chart(claims, names, as_of_day)
 
     # The slider runs over the log's own span (first to last day any event covers).
@@ -183,7 +190,9 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
         "more": more,
         "selected": selected,
         "selected_view": None if selected is None
-        else event_view(selected, names, topic_titles, {}),
+        else event_view(selected, names, topic_titles,
+                        {k: v.by for k, v in service.voids([selected.id],
+                                                           state.known_at).items()}),
         "matrix": matrix,
         "claims": claims,
         "claims_chart": claims_chart,
@@ -290,13 +299,13 @@ def _listable(event: RecordedEvent, state: PageState) -> bool:
 
 def _small(state: PageState, events: Sequence[RecordedEvent],
            names: Mapping[str, tuple[str, str]], topic_titles: Mapping[str, str],
-           selected: RecordedEvent | None, as_of_day: int
+           selected: RecordedEvent | None, as_of_day: int, voids: Mapping[str, str]
            ) -> tuple[chart.Timeline, list[EventView], More | None]:
-    """All matching events: drawn one by one, listed newest first in windows."""
-    voids = _voids(events)
+    """All matching events: drawn one by one (the voided struck through, never as live
+    marks), listed newest first in windows."""
     titled = {e.id: headline(e, names, topic_titles) for e in events}
     marks, lanes = chart.event_marks(events, names, titled, None if selected is None
-                                     else selected.id, as_of_day)
+                                     else selected.id, as_of_day, voids)
     timeline = chart.Timeline(mode="events", total=len(events), lanes=list(lanes.values()),
                               groups=[], marks=marks)
     listable = [e for e in events if _listable(e, state)]
@@ -326,23 +335,14 @@ def _large(service: Service, state: PageState, data: TimelineAnswer,
                                       known_at=state.known_at, after=state.after,
                                       limit=LIST_PAGE)
     titles: dict[str, str] = {}
-    listed = [event_view(e, names, titles, {}) for e in page if _listable(e, state)]
+    voids = {k: v.by for k, v in service.voids([e.id for e in page], state.known_at).items()}
+    listed = [event_view(e, names, titles, voids) for e in page if _listable(e, state)]
     more = More(href=None if next_after is None else state.query(after=next_after),
                 label=f"Next {LIST_PAGE} events", shown=len(listed), total=data.total,
                 first=state.query(after=0) if state.after else None,
                 start=page[0].position if page else None,
                 end=page[-1].position if page else None)
     return timeline, listed, more
-
-
-def _voids(events: Sequence[RecordedEvent]) -> dict[str, str]:
-    """Which listed events were retracted or superseded, and by which event."""
-    found: dict[str, str] = {}
-    for event in events:
-        target = retraction_target(event)
-        if target:
-            found.setdefault(target, event.id)
-    return found
 
 
 def headline(event: RecordedEvent, names: Mapping[str, tuple[str, str]],
