@@ -29,7 +29,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 def not_found(client: TestClient, url: str, **params: str) -> dict[str, object]:
     r = client.get(url, params=params)
     assert r.status_code == 404, (url, params, r.status_code, r.text[:300])
-    body = r.json()
+    body: dict[str, object] = r.json()
     assert body["error"] == "NotFound" and set(body) <= {"error", "detail", "errors"}
     return body
 
