@@ -18,8 +18,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz, process
+
 from stanceline.domain.names import fold
-from stanceline.domain.references import suggest
 from stanceline.errors import InvalidInput, NotFound
 from stanceline.store import EventStore
 
@@ -28,15 +29,39 @@ TTL = 2.0
 
 @dataclass(frozen=True, slots=True)
 class Names:
-    """Ids of one kind, each with the names it goes by (its first name is its label)."""
+    """Ids of one kind, each with the names it goes by (its first name is its label), and
+    every id, name and alias folded (a miss must stay cheap: it is what a typo costs)."""
 
     ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    folded: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ids: dict[str, tuple[str, ...]]) -> Names:
+        """The names and their folded index."""
+        index: dict[str, set[str]] = {}
+        for ident, names in ids.items():
+            for label in (ident, *names):
+                index.setdefault(fold(label), set()).add(ident)
+        return cls(ids, {k: tuple(sorted(v)) for k, v in index.items()})
+
+    def closest(self, name: str, limit: int = 3) -> list[str]:
+        """Up to `limit` ids whose id, name or alias is closest to `name`, each as
+        "`deu` (Germany)" (`references.suggest`'s scoring, on the folded index)."""
+        best: list[str] = []
+        labels = list(self.folded)
+        for label, _score, _index in process.extract(fold(name), labels, scorer=fuzz.WRatio,
+                                                   limit=limit * 4, score_cutoff=60):
+            for ident in self.folded[str(label)]:
+                if ident not in best:
+                    best.append(ident)
+            if len(best) >= limit:
+                break
+        return [f"`{i}` ({self.ids[i][0]})" if self.ids[i] else f"`{i}`"
+                for i in best[:limit]]
 
     def by_name(self, name: str) -> list[str]:
         """The ids whose id, name or alias folds to `name`'s fold."""
-        needle = fold(name)
-        return sorted(i for i, names in self.ids.items()
-                      if needle in {fold(n) for n in (i, *names)})
+        return list(self.folded.get(fold(name), ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +108,8 @@ class KnownNames:
             subject = claim.data.get("subject")
             if subject:
                 subjects.setdefault(str(subject), ())
-        return Snapshot(head, time.monotonic(), Names(actors), Names(topics), Names(subjects))
+        return Snapshot(head, time.monotonic(), Names.of(actors), Names.of(topics),
+                        Names.of(subjects))
 
     def actor(self, name: str, field_name: str = "actor") -> str:
         """An actor id from its id or any name or alias ("France", "germany", "Kir Starmer")."""
@@ -105,15 +131,13 @@ class KnownNames:
         if name in names.ids:
             return name
         found = names.by_name(name)
-        if kind == "actor" and not found:
-            found = self.store.resolve(name)
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
             raise InvalidInput(f"{name!r} is ambiguous: it may be {', '.join(found)}",
                                [{"path": f"query.{field_name}", "message": "ambiguous name",
                                  "matches": found}])
-        close = suggest(name, names.ids)
+        close = names.closest(name)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise NotFound(f"no {kind} `{name}`{hint}",
                        [{"path": f"query.{field_name}", "message": f"unknown {kind}",
