@@ -18,6 +18,7 @@ from stanceline.api.events import router as events_router
 from stanceline.api.limits import BodyLimit
 from stanceline.api.live import router as live_router
 from stanceline.api.params import known_query
+from stanceline.api.stances import hot_router as hot_stances_router
 from stanceline.api.stances import router as stances_router
 from stanceline.config import Settings
 from stanceline.service import Service
@@ -48,10 +49,12 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     if service is not None:
         app.state.service = service
     errors.install(app)
-    # Every API route refuses the query parameters it does not declare.
+    # Every API route refuses the query parameters it does not declare (the stances router
+    # carries the check itself; its hot as-of route makes it inline).
     known = [Depends(known_query)]
     app.include_router(events_router, dependencies=known)
-    app.include_router(stances_router, dependencies=known)
+    app.include_router(hot_stances_router)
+    app.include_router(stances_router)
     app.include_router(live_router, dependencies=known)
     install_web(app)
 
