@@ -59,10 +59,15 @@ def settings_for(database: str | None) -> Settings:
 
 
 @contextmanager
-def opened(database: str | None) -> Iterator[Service]:
-    """A service for one command; domain errors become one line and exit code 1."""
+def opened(database: str | None, *, create: bool = False) -> Iterator[Service]:
+    """A service for one command; domain errors become one line and exit code 1.
+
+    Only the commands that write (`serve`, `migrate`, `load`, `append`, `import`) pass
+    `create`: every other one opens an existing store at the newest revision or says there is
+    none, creating nothing (no SQLite file, no table on PostgreSQL).
+    """
     try:
-        service = Service.open(settings_for(database))
+        service = Service.open(settings_for(database), migrate=create)
     except StancelineError as exc:
         raise fail(exc.detail) from None
     except Exception as exc:  # a bad URL or an unreachable server: say so, no traceback
@@ -78,9 +83,9 @@ def opened(database: str | None) -> Iterator[Service]:
         service.close()
 
 
-def run(database: str | None, action: Callable[[Service], T]) -> T:
-    """Run one use case on a freshly opened service."""
-    with opened(database) as service:
+def run(database: str | None, action: Callable[[Service], T], *, create: bool = False) -> T:
+    """Run one use case on a freshly opened service (`create`: see `opened`)."""
+    with opened(database, create=create) as service:
         return action(service)
 
 
@@ -112,7 +117,7 @@ def serve(
                    "or pass --allow-open-writes")
     os.environ["STANCELINE_DATABASE_URL"] = settings.database_url
     # Migrate and seed once here, so several workers do not race to do it.
-    with opened(database) as service:
+    with opened(database, create=True) as service:
         said = service.seed()
     if said:
         typer.echo(said, err=True)
@@ -125,7 +130,7 @@ def serve(
 @app.command()
 def migrate(database: DatabaseOpt = None) -> None:
     """Create or upgrade the store's schema."""
-    run(database, lambda s: None)
+    run(database, lambda s: None, create=True)
     typer.echo("schema is up to date")
 
 
@@ -135,7 +140,7 @@ def load(
     database: DatabaseOpt = None,
 ) -> None:
     """Load events (idempotent: events already present are skipped)."""
-    with opened(database) as service:
+    with opened(database, create=True) as service:
         if sys.stderr.isatty():
             from rich.progress import Progress
 
@@ -160,7 +165,7 @@ def append(
         raise fail(f"{path}: no such file")
     else:
         payload = path.read_text(encoding="utf-8")
-    appended = run(database, lambda s: s.append_json(payload))
+    appended = run(database, lambda s: s.append_json(payload), create=True)
     for item in appended:
         typer.echo(f"{item.position}\t{item.id}\t{item.stream}@{item.version}")
 
@@ -191,11 +196,12 @@ def export_log(
     database: DatabaseOpt = None,
 ) -> None:
     """Write the whole log as JSON Lines (positions, times and hashes included)."""
-    if path is None or str(path) == "-":
-        count = run(database, lambda s: s.export(sys.stdout))
-    else:
-        with path.open("w", encoding="utf-8") as out:
-            count = run(database, lambda s: s.export(out))
+    with opened(database) as service:  # before the file: a missing store leaves no file
+        if path is None or str(path) == "-":
+            count = service.export(sys.stdout)
+        else:
+            with path.open("w", encoding="utf-8") as out:
+                count = service.export(out)
     typer.echo(f"exported {count} events", err=True)
 
 
@@ -208,7 +214,7 @@ def import_log(
     if not path.is_file():
         raise fail(f"{path}: no such file")
     with path.open(encoding="utf-8") as lines:
-        count = run(database, lambda s: s.import_(lines))
+        count = run(database, lambda s: s.import_(lines), create=True)
     report = run(database, lambda s: s.verify())
     typer.echo(f"imported {count} events, head {report.head}")
 

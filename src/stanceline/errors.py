@@ -29,7 +29,12 @@ class InvalidDate(InvalidInput):
 
 
 class NotFound(StancelineError):
-    """The thing asked for does not exist."""
+    """The thing asked for does not exist; `errors` may name the field and the closest
+    matches (`{"path": "query.topic", "message": ..., "matches": [...]}`)."""
+
+    def __init__(self, detail: str, errors: list[dict[str, object]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
 
 
 class VersionConflict(StancelineError):
@@ -50,3 +55,7 @@ class PayloadTooLarge(StancelineError):
 
 class LimitExceeded(InvalidInput):
     """A configured limit (batch size, string length, page size) was exceeded."""
+
+
+class NoStore(StancelineError):
+    """A read-only command named a store that does not exist or is not migrated to head."""

@@ -8,6 +8,7 @@ one appends. Nothing here touches the store: `Service.load` appends what this yi
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -147,6 +148,8 @@ def _validate_lines(path: Path, lines: list[tuple[int, bytes]]) -> list[tuple[in
     try:
         events = EVENT_BATCH_IN.validate_json(b"[" + b",".join(r for _, r in lines) + b"]")
     except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            _explain_json(path, lines)
         errors = validation_errors(exc)
         first = errors[0]
         index = int(str(first["path"]).split(".", 1)[0]) if str(first["path"])[:1].isdigit() \
@@ -156,6 +159,29 @@ def _validate_lines(path: Path, lines: list[tuple[int, bytes]]) -> list[tuple[in
         raise InvalidInput(f"{path}:{line}: {path_in_event}: {first['message']}",
                            errors) from None
     return [(number, event) for (number, _), event in zip(lines, events, strict=True)]
+
+
+def _explain_json(path: Path, lines: list[tuple[int, bytes]]) -> None:
+    """The batch is not valid JSON: name the first line that is not, with its own line number
+    and column and what was expected there (the batch's joined text would say line 1)."""
+    for number, raw in lines:
+        try:
+            value = json.loads(raw.rstrip())
+        except json.JSONDecodeError as exc:
+            message = f"not valid JSON at column {exc.colno}: {exc.msg}"
+            raise InvalidInput(f"{path}:{number}: {message}",
+                               [{"path": f"line {number}", "line": number,
+                                 "column": exc.colno, "message": message}]) from None
+        except UnicodeDecodeError as exc:
+            message = f"not UTF-8 text at byte {exc.start + 1}"
+            raise InvalidInput(f"{path}:{number}: {message}",
+                               [{"path": f"line {number}", "line": number,
+                                 "message": message}]) from None
+        if not isinstance(value, dict):
+            message = f"expected one JSON object per line, found {type(value).__name__}"
+            raise InvalidInput(f"{path}:{number}: {message}",
+                               [{"path": f"line {number}", "line": number,
+                                 "message": message}])
 
 
 def prepare_or_explain(event: EventIn, path: Path, line: int) -> PreparedEvent:

@@ -45,10 +45,13 @@ from stanceline.domain.events import (
     from_envelope,
     prepare,
 )
-from stanceline.domain.payloads import IDENT_PATTERN
+from stanceline.domain.payloads import IDENT_PATTERN, PAYLOADS
 from stanceline.domain.projections import claim_of
+from stanceline.domain.references import suggest
+from stanceline.domain.voids import Void
 from stanceline.errors import InvalidDate, InvalidInput, LimitExceeded, NotFound, StancelineError
 from stanceline.ingest import describe, expand_paths, load_batches, paused_gc, validation_errors
+from stanceline.known import KnownNames
 from stanceline.store import EventFilter, EventStore, open_store
 from stanceline.store.feed import AppendFeed
 
@@ -62,6 +65,7 @@ class Service:
         self.store = store
         self.settings = settings
         self._kinds: dict[str, str] = {}
+        self.known = KnownNames(store)
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Service:
@@ -168,14 +172,18 @@ class Service:
     def events(self, *, actor: str | None = None, topic: str | None = None,
                type: str | None = None, occurred_from: str | None = None,
                occurred_to: str | None = None, known_at: str | None = None, after: int = 0,
-               limit: int = 100) -> tuple[list[RecordedEvent], int | None]:
-        """A page of events and the cursor of the next page (None at the end)."""
+               limit: int = 100, include_retracted: bool = True
+               ) -> tuple[list[RecordedEvent], int | None]:
+        """A page of events and the cursor of the next page (None at the end). Without
+        `include_retracted`, events retracted or superseded as known at `known_at` are left
+        out (a page may then hold fewer than `limit`: follow the cursor)."""
         if limit < 1 or limit > self.settings.max_page:
             raise LimitExceeded(f"`limit` must be between 1 and {self.settings.max_page} "
                                 "(STANCELINE_MAX_PAGE)")
         if not 0 <= after < 2**63:
             raise InvalidInput("`after` must be a position between 0 and 2**63 - 1",
                                [{"path": "after", "message": "out of range"}])
+        actor, topic, type = self._event_names(actor, topic, type)
         flt = EventFilter(
             actor=actor, topic=topic, type=type,
             occurred_from=None if occurred_from is None else self.as_of(occurred_from, "from",
@@ -185,7 +193,25 @@ class Service:
             after=after, limit=limit)
         page = self.store.read(flt)
         next_after = page[-1].position if len(page) == limit else None
+        if not include_retracted and page:
+            voided = self.store.voids([e.id for e in page], flt.known_at)
+            page = [e for e in page if e.id not in voided]
         return page, next_after
+
+    def voids(self, ids: Sequence[str], known_at: str | None = None) -> dict[str, Void]:
+        """Which of these events were retracted or superseded as known at `known_at`."""
+        return self.store.voids(ids, None if known_at is None else self.known_at(known_at))
+
+    def _event_names(self, actor: str | None, topic: str | None, type: str | None
+                     ) -> tuple[str | None, str | None, str | None]:
+        """The filters of an event read, resolved: names to ids, NotFound for the unknown."""
+        if type is not None and type not in PAYLOADS:
+            close = suggest(type, {t: () for t in PAYLOADS})
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise NotFound(f"no event type `{type}`{hint}",
+                           [{"path": "query.type", "message": "unknown event type",
+                             "matches": [c.split("`")[1] for c in close]}])
+        return (None if actor is None else self.actor_id(actor), self.topic_id(topic), type)
 
     def verify(self) -> ChainReport:
         """Walk the hash chain."""
@@ -202,16 +228,13 @@ class Service:
 
     # -- stances ------------------------------------------------------------------------
     def actor_id(self, name: str) -> str:
-        """An actor id from an id or any alias ("Kir Starmer" -> `keir-starmer`)."""
-        if _IDENT.match(name):
-            return name
-        found = self.store.resolve(name)
-        if not found:
-            raise NotFound(f"no actor is called {name!r}")
-        if len(found) > 1:
-            raise InvalidInput(f"{name!r} is ambiguous: it may be {', '.join(found)}",
-                               [{"path": "actor", "message": "ambiguous name"}])
-        return found[0]
+        """An actor id from an id or any alias ("Kir Starmer" -> `keir-starmer`); NotFound
+        with the closest matches for a name the log does not know."""
+        return self.known.actor(name)
+
+    def topic_id(self, name: str | None) -> str | None:
+        """A topic id from its id or title (None stays None); NotFound otherwise."""
+        return None if name is None else self.known.topic(name)
 
     def _when(self, as_of: str | None, known_at: str | None) -> tuple[date, datetime]:
         day = today() if as_of is None else self.as_of(as_of)
@@ -241,6 +264,7 @@ class Service:
         """Stances as of a date, known at a time, reported by a date: one pair, an actor's, a
         topic's, or all. A person answers with one row per actor they spoke for (and one for
         their own stances), each counting only what they voiced."""
+        topic = self.topic_id(topic)
         day, moment = self._when(as_of, known_at)
         # Without `known_at` everything recorded so far counts: no bound to apply.
         bound = None if known_at is None else moment
@@ -264,6 +288,7 @@ class Service:
     def history(self, actor: str, topic: str, known_at: str | None = None) -> HistoryAnswer:
         """Each change of an actor's stance on a topic, with its evidence; for a person, the
         changes of every stance they voiced on it (each change names its actor)."""
+        topic = self.known.topic(topic)
         _, moment = self._when(None, known_at)
         actor_id = self.actor_id(actor)
         if self.is_person(actor_id):
@@ -277,6 +302,7 @@ class Service:
                 known_at: str | None = None) -> ChangesAnswer:
         """Who moved between two dates: the stance before and after, and the event that made
         the move (the first of the run in force at the end)."""
+        topic = self.topic_id(topic)
         first = self.as_of(start, "from")
         last, moment = self._when(end, known_at)
         if first > last:
@@ -298,6 +324,7 @@ class Service:
                known_at: str | None = None) -> ClaimsAnswer:
         """Numbers claimed (e.g. `force-size`), by whom and when: those whose span has ended
         by `as_of` are certain, those still under way are not, later ones are left out."""
+        subject = None if subject is None else self.known.subject(subject)
         day, moment = self._when(as_of, known_at)
         found = self.store.claims(subject, day, moment)
         return ClaimsAnswer(subject, day.isoformat(), format_timestamp(moment),
@@ -327,8 +354,9 @@ class Service:
         """What the timeline draws: every matching event when there are at most `max_events`,
         else counts per (actor, month, stance or type), so a large log stays drawable."""
         moment = None if known_at is None else self.known_at(known_at)
-        flt = EventFilter(actor=None if actor is None else self.actor_id(actor), topic=topic,
-                          type=type, known_at=moment, limit=max_events)
+        actor, topic, type = self._event_names(actor, topic, type)
+        flt = EventFilter(actor=actor, topic=topic, type=type, known_at=moment,
+                          limit=max_events)
         total = self.store.count(flt)
         if total <= max_events:
             return TimelineAnswer(total, self.store.read(flt), [])

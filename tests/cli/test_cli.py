@@ -188,3 +188,28 @@ def test_export_import_and_rebuild_commands(seeded_db: str, tmp_path: Path) -> N
     assert rebuilt.exit_code == 0 and rebuilt.output.startswith("rebuilt the projections of")
     to_stdout = runner.invoke(app, ["export", "-d", copy])
     assert to_stdout.exit_code == 0 and to_stdout.stdout.startswith('{"position":1,')
+
+
+@pytest.mark.parametrize(("bad", "column", "expected"), [
+    ('{"type": "stance.declared", "occurred": "2025-02-03",, }', 54, "Expecting property name"),
+    ('{"type": "stance.declared"', 27, "Expecting ',' delimiter"),
+    ("not json at all", 1, "Expecting value"),
+])
+def test_a_malformed_line_is_reported_with_its_own_number(tmp_path: Path, db: str, bad: str,
+                                                          column: int, expected: str) -> None:
+    # Issue 11.9: once reported as `file.jsonl:1: : Invalid JSON ... at line 11`.
+    path = tmp_path / "broken.jsonl"
+    good = [line(f"a{i}") for i in range(10)]
+    path.write_text("\n".join([*good[:5], "", *good[5:], bad, line("z")]) + "\n")
+    result = runner.invoke(app, ["load", str(path), "-d", db])
+    assert result.exit_code == 1
+    said = result.output.strip()
+    assert said.startswith(f"error: {path}:12: not valid JSON at column {column}: "), said
+    assert expected in said and len(said.splitlines()) == 1
+
+
+def test_a_line_that_is_not_an_object_is_named(tmp_path: Path, db: str) -> None:
+    path = tmp_path / "list.jsonl"
+    path.write_text(line("a") + "\n[1, 2]\n")
+    result = runner.invoke(app, ["load", str(path), "-d", db])
+    assert result.exit_code == 1 and f"{path}:2: " in result.output and "object" in result.output

@@ -170,3 +170,21 @@ def test_a_missing_browser_skips_unless_ci_requires_it(monkeypatch: pytest.Monke
     monkeypatch.setenv("STANCELINE_REQUIRE_BROWSER", "1")
     with pytest.raises(pytest.fail.Exception, match="STANCELINE_REQUIRE_BROWSER=1"):
         unavailable("/usr/bin/chromium does not exist")
+
+
+def test_a_live_retraction_strikes_its_mark_through(server: str, tab: Callable[[], Tab]) -> None:
+    # Issue 11.5: a retracted event is never left on the timeline as a live mark.
+    t = open_page(tab, f"{server}/")
+    event = statement("To be retracted: a misread plan", actor="fra", occurred="2025-03-11")
+    append(server, event)
+    mark = f'#timeline-marks a[data-id="{event["id"]}"]'
+    t.page.wait_for_selector(mark, timeout=5_000)
+    retraction = {"type": "event.retracted", "data": {"target": event["id"], "reason": "misread"}}
+    append(server, retraction)
+    t.page.wait_for_selector(f"{mark}.voided line.strike", timeout=5_000)
+    assert t.page.text_content(f"{mark} title").startswith("Retracted")
+    # And a fresh load draws it struck through from the server.
+    again = open_page(tab, f"{server}/")
+    assert again.page.get_attribute(mark, "class").split().count("voided") == 1
+    assert again.page.query_selector(f"{mark} line.strike") is not None
+    assert t.console_errors == [] and again.console_errors == []

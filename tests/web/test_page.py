@@ -266,12 +266,15 @@ def test_page_state_survives_its_own_query(state: PageState) -> None:
 
 
 def test_input_that_is_not_understood_is_reported_not_fatal(seeded: TestClient) -> None:
-    doc = page(seeded, "/?as_of=the+twelfth+of+never&actor=nobody-at-all&type=nope"
-                       "&span=soon&event=123")
+    # An actor that does not exist makes the answer a 404 (issue 11.7), still with the page.
+    response = seeded.get("/?as_of=the+twelfth+of+never&actor=nobody-at-all&type=nope"
+                          "&span=soon&event=123")
+    assert response.status_code == 404
+    doc = parse(response.text)
     notices = doc.find("div", class_="notices")
     assert notices.get("role") == "alert"
     text = notices.words()
-    for field in ("as_of", "type", "span", "event"):
+    for field in ("as_of", "type", "span", "event", "nobody-at-all"):
         assert field in text
     assert doc.by_id("matrix")
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from stanceline.api import errors
 from stanceline.api.events import router as events_router
 from stanceline.api.limits import BodyLimit
 from stanceline.api.live import router as live_router
+from stanceline.api.params import known_query
+from stanceline.api.stances import hot_router as hot_stances_router
 from stanceline.api.stances import router as stances_router
 from stanceline.config import Settings
 from stanceline.service import Service
@@ -47,9 +49,13 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     if service is not None:
         app.state.service = service
     errors.install(app)
-    app.include_router(events_router)
+    # Every API route refuses the query parameters it does not declare (the stances router
+    # carries the check itself; its hot as-of route makes it inline).
+    known = [Depends(known_query)]
+    app.include_router(events_router, dependencies=known)
+    app.include_router(hot_stances_router)
     app.include_router(stances_router)
-    app.include_router(live_router)
+    app.include_router(live_router, dependencies=known)
     install_web(app)
 
     @app.get("/healthz", tags=["meta"])

@@ -55,6 +55,18 @@ def field_path(loc: Any) -> str:
     return ".".join(p for p in parts if p not in PAYLOADS)
 
 
+def _json_error(error: Any, body: Any) -> dict[str, Any]:
+    """Invalid JSON in a request body: where (line and column) and what was expected."""
+    loc = error.get("loc", ())
+    pos = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+    text = body.decode(errors="replace") if isinstance(body, bytes) else str(body or "")
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    reason = str((error.get("ctx") or {}).get("error") or "invalid JSON")
+    return {"path": "body", "line": line, "column": column,
+            "message": f"invalid JSON at line {line}, column {column}: {reason}"}
+
+
 def status_of(exc: StancelineError) -> int:
     """The HTTP status of a domain error."""
     return next(code for kind, code in STATUS if isinstance(exc, kind))
@@ -90,14 +102,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StancelineError)
     async def _domain(_: Request, exc: StancelineError) -> JSONResponse:
-        errors = exc.errors if isinstance(exc, InvalidInput) else None
+        errors = exc.errors if isinstance(exc, InvalidInput | NotFound) else None
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
         return JSONResponse(error_body(type(exc).__name__, exc.detail, errors),
                             status_code=status_of(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"path": field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
+        errors = [_json_error(e, exc.body) if e.get("type") == "json_invalid" else
+                  {"path": field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
                   for e in exc.errors()]
         detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:3])
         if len(errors) > 3:

@@ -17,6 +17,8 @@ from stanceline.api.models import (
 )
 from stanceline.api.respond import respond
 from stanceline.deps import ServiceDep, Writer
+from stanceline.domain.events import RecordedEvent, format_timestamp
+from stanceline.domain.voids import Void
 
 # Positions are 64-bit integers in both engines.
 MAX_POSITION = 2**63 - 1
@@ -42,18 +44,43 @@ async def list_events(
     known_at: str | None = None,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1)] = 100,
+    include_retracted: bool = False,
 ) -> dict[str, Any]:
-    """Events in position order, filtered; `next_after` is the cursor of the next page."""
-    page, next_after = await run_in_threadpool(
-        service.events, actor=actor, topic=topic, type=type, occurred_from=from_,
-        occurred_to=to, known_at=known_at, after=after, limit=limit)
-    return {"events": [e.envelope() for e in page], "next_after": next_after}
+    """Events in position order, filtered; `next_after` is the cursor of the next page.
+    Events retracted or superseded as known at `known_at` are left out unless
+    `include_retracted=true` (each then says `retracted_by` or `superseded_by`, and when)."""
+
+    def read() -> dict[str, Any]:
+        page, next_after = service.events(
+            actor=actor, topic=topic, type=type, occurred_from=from_, occurred_to=to,
+            known_at=known_at, after=after, limit=limit, include_retracted=include_retracted)
+        voids = service.voids([e.id for e in page], known_at) if include_retracted else {}
+        return {"events": [with_void(e, voids.get(e.id)) for e in page],
+                "next_after": next_after}
+
+    return await run_in_threadpool(read)
 
 
 @router.get("/events/{event_id}", response_model=EventOut)
-async def get_event(event_id: str, service: ServiceDep) -> dict[str, Any]:
-    """One event by id."""
-    return (await run_in_threadpool(service.event, event_id)).envelope()
+async def get_event(event_id: str, service: ServiceDep,
+                    known_at: str | None = None) -> dict[str, Any]:
+    """One event by id; `retracted_by` / `superseded_by` and `retracted_at` say whether (and
+    since when) it stopped counting, as known at `known_at` (default: now)."""
+
+    def read() -> dict[str, Any]:
+        event = service.event(event_id)
+        return with_void(event, service.voids([event.id], known_at).get(event.id))
+
+    return await run_in_threadpool(read)
+
+
+def with_void(event: RecordedEvent, void: Void | None) -> dict[str, Any]:
+    """An event's envelope and what voided it, if anything."""
+    envelope = event.envelope()
+    envelope["retracted_by"] = None if void is None or not void.retraction else void.by
+    envelope["superseded_by"] = None if void is None or void.retraction else void.by
+    envelope["retracted_at"] = None if void is None else format_timestamp(void.at)
+    return envelope
 
 
 @router.get("/verify", response_model=VerifyOut, response_model_exclude_none=True)

@@ -42,7 +42,10 @@ class Out(BaseModel):
 
 
 class AppendRequest(BaseModel):
-    """`POST /api/events`: an atomic batch and the stream versions it expects."""
+    """`POST /api/events`: an atomic batch and the stream versions it expects. Unknown fields
+    are refused: a misspelt `expect` once turned the concurrency check off in silence."""
+
+    model_config = ConfigDict(extra="forbid")
 
     events: list[EventIn]
     expect: dict[StreamName, int] = Field(default_factory=dict)
@@ -86,6 +89,10 @@ class EventOut(BaseModel):
     note: str | None
     hash: str
     prev_hash: str
+    # What voided it, as known at the read's `known_at`: a retraction or a correction.
+    retracted_by: str | None = None
+    superseded_by: str | None = None
+    retracted_at: str | None = None
 
 
 class EventsPage(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from stanceline.api.models import (
@@ -17,12 +17,17 @@ from stanceline.api.models import (
     StancesOut,
     TopicsOut,
 )
+from stanceline.api.params import known_query, refuse_unknown
 from stanceline.api.respond import respond
 from stanceline.deps import ServiceDep, get_service
 from stanceline.errors import InvalidInput
 from stanceline.service import Service
 
-router = APIRouter(prefix="/api", tags=["stances"], responses=ERRORS)
+# Every route refuses the query parameters it does not declare; the hot as-of route, on a
+# router of its own, does it inline (a set comparison, not a dependency to solve per request).
+router = APIRouter(prefix="/api", tags=["stances"], responses=ERRORS,
+                   dependencies=[Depends(known_query)])
+hot_router = APIRouter(prefix="/api", tags=["stances"], responses=ERRORS)
 
 AS_OF_HELP = ("a date: ISO (2025-02-15, 2025-02, 2025) or text ('3 February 2025', "
               "'last February'); a period means its last day. Default: today")
@@ -44,7 +49,7 @@ def _query_param(name: str, max_length: int, description: str) -> dict[str, Any]
 
 
 _STANCES_PARAMETERS = [
-    _query_param("topic", 80, "a topic id, e.g. troops-in-ukraine"),
+    _query_param("topic", 80, "a topic id or its title, e.g. troops-in-ukraine"),
     _query_param("actor", 200, "an actor id or any of its names"),
     _query_param("as_of", 200, AS_OF_HELP),
     _query_param("known_at", 200, KNOWN_AT_HELP),
@@ -52,6 +57,9 @@ _STANCES_PARAMETERS = [
                                      "date (ISO or text); a source dated only to a month is "
                                      "possible inside that month"),
 ]
+
+
+_STANCES_QUERY = frozenset(p["name"] for p in _STANCES_PARAMETERS)
 
 
 def _text(request: Request, name: str, max_length: int) -> str | None:
@@ -62,7 +70,7 @@ def _text(request: Request, name: str, max_length: int) -> str | None:
     return value
 
 
-@router.get("/stances", response_model=StancesOut,
+@hot_router.get("/stances", response_model=StancesOut,
             openapi_extra={"parameters": _STANCES_PARAMETERS})
 async def stances(request: Request) -> Response:
     """Stances as of a date (`as_of`), as known at a time (`known_at`)."""
@@ -70,6 +78,10 @@ async def stances(request: Request) -> Response:
     # The hot route reads its four query parameters itself: FastAPI's parameter models and
     # response handling cost more than the as-of query (the response model above still
     # documents the answer and shapes it, and the parameters are declared for OpenAPI).
+    # Its unknown parameters are refused here, not by the routers' dependency (one set
+    # comparison instead of a dependency FastAPI would solve on every request).
+    if not _STANCES_QUERY.issuperset(request.query_params.keys()):
+        refuse_unknown(set(request.query_params.keys()), _STANCES_QUERY)
     actor = _text(request, "actor", 200)
     topic = _text(request, "topic", 80)
     as_of = _text(request, "as_of", 200)

@@ -7,7 +7,7 @@ needs one capability can ask for just that protocol.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -17,6 +17,7 @@ from stanceline.domain.chain import ChainReport
 from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import PreparedEvent, RecordedEvent
 from stanceline.domain.projections import Change, Stance
+from stanceline.domain.voids import Void
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,12 @@ class EventLog(Protocol):
 
     def iter_all(self, after: int = 0) -> Iterator[RecordedEvent]:
         """Every event after a position, as stored (no upcasting), streamed."""
+        ...
+
+    def voids(self, ids: Collection[str], known_at: datetime | None = None
+              ) -> dict[str, Void]:
+        """Which of `ids` were retracted or superseded as known at `known_at` (None: now),
+        by which event and from when; one set-wise read, whatever the number of ids."""
         ...
 
     def head(self) -> int:

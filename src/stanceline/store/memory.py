@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -16,6 +16,7 @@ from stanceline.domain.events import PreparedEvent, RecordedEvent, referenced_ac
 from stanceline.domain.names import fold
 from stanceline.domain.projections import Change, Stance, retraction_target
 from stanceline.domain.upcast import UPCASTERS, upcast
+from stanceline.domain.voids import Void, voids_of
 from stanceline.errors import InvalidInput
 from stanceline.store.base import EventFilter
 
@@ -99,6 +100,11 @@ class InMemoryStore:
     def iter_all(self, after: int = 0) -> Iterator[RecordedEvent]:
         """Every event after a position."""
         yield from self._events[after:]
+
+    def voids(self, ids: Collection[str], known_at: datetime | None = None
+              ) -> dict[str, Void]:
+        """The first void of each id recorded by `known_at`."""
+        return voids_of(self._events, ids, known_at)
 
     def head(self) -> int:
         """The last position."""

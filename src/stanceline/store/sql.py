@@ -8,7 +8,7 @@ the log. Engine differences live in store/dialect.py; each projection in store/p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -29,6 +29,7 @@ from stanceline.domain.projections import (
     stance_from,
 )
 from stanceline.domain.runs import order_key
+from stanceline.domain.voids import Void
 from stanceline.errors import InvalidInput
 from stanceline.store import stances
 from stanceline.store.base import EventFilter
@@ -43,7 +44,7 @@ from stanceline.store.projections import (
     stance_pairs,
     voids,
 )
-from stanceline.store.rows import EVENT_COLUMNS, moment_bound, row_to_event
+from stanceline.store.rows import CORE, EVENT_COLUMNS, moment_bound, row_to_event
 from stanceline.store.schema import events
 
 __all__ = ["NOTIFY_CHANNEL", "SqlEventStore"]
@@ -297,6 +298,21 @@ class SqlEventStore:
             if len(rows) < page:
                 return
             after = rows[-1].position
+
+    def voids(self, ids: Collection[str], known_at: datetime | None = None
+              ) -> dict[str, Void]:
+        """The void table's first void of each id recorded by `known_at`, with its event's
+        type (a retraction or a correction), one statement per chunk of ids."""
+        wanted = sorted(set(ids))
+        found: dict[str, Void] = {}
+        with self._read() as conn:
+            for start in range(0, len(wanted), self.sql.id_chunk):
+                for row in conn.execute(voids.by_targets(wanted[start:start + self.sql.id_chunk],
+                                                         known_at)):
+                    target = str(row.target)
+                    found[target] = Void(target, str(row.by_id), row.type == voids.RETRACTED,
+                                         CORE.read_moment(row.void_at))
+        return found
 
     def head(self) -> int:
         """The last position (0 for an empty log)."""

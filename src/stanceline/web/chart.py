@@ -173,6 +173,7 @@ class Mark:
     width: float = 0.0
     y: float = 0.0
     classes: str = ""
+    voided: bool = False  # retracted or superseded: struck through, never a live mark
 
 
 @dataclass(slots=True)
@@ -286,9 +287,12 @@ def format_window(view: tuple[int, int]) -> str:
 
 
 def event_marks(events: Iterable[Any], names: Mapping[str, tuple[str, str]],
-                titles: Mapping[str, str], selected: str | None, as_of: int
+                titles: Mapping[str, str], selected: str | None, as_of: int,
+                voided: Mapping[str, str] | None = None
                 ) -> tuple[list[Mark], dict[str, Lane]]:
-    """Marks for dated events (RecordedEvent-like), and the lanes they fall on."""
+    """Marks for dated events (RecordedEvent-like), and the lanes they fall on; those in
+    `voided` (retracted or superseded: by which event) are drawn struck through, in no
+    stance's colour, their tooltip saying so."""
     marks: list[Mark] = []
     lanes: dict[str, Lane] = {}
     for event in events:
@@ -301,12 +305,17 @@ def event_marks(events: Iterable[Any], names: Mapping[str, tuple[str, str]],
         lane.count += 1
         stance = str(event.data.get("stance") or "")
         kind = stance if event.type == "stance.declared" and stance else "neutral"
+        void = (voided or {}).get(event.id)
+        if void is not None:
+            kind = "voided"
         end = day_number(event.occurred_end) + 1
         # An open start ("on or before") is drawn where it is known to have happened by.
         start = end - 1 if event.occurred_start is None else day_number(event.occurred_start)
         classes = ["mark", f"k-{kind}", f"t-{SYMBOLS.get(event.type, 'other')}"]
         if event.occurred_start is None:
             classes.append("open-start")
+        if void is not None:
+            classes.append("voided")
         if event.disputed:
             classes.append("disputed")
         if event.id == selected:
@@ -316,7 +325,9 @@ def event_marks(events: Iterable[Any], names: Mapping[str, tuple[str, str]],
         marks.append(Mark(
             id=event.id, lane=key, start=start, end=end, kind=kind,
             symbol=SYMBOLS.get(event.type, "other"), type=event.type, stance=stance,
-            title=titles.get(event.id, ""), range=end - start > 1, classes=" ".join(classes)))
+            title=(f"Retracted (by event {void}): " if void is not None else "")
+            + titles.get(event.id, ""),
+            range=end - start > 1, classes=" ".join(classes), voided=void is not None))
     return marks, lanes
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
@@ -14,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from stanceline.deps import ServiceDep
 from stanceline.service import Service
 from stanceline.web.chart import from_day_number
-from stanceline.web.view import PageState, build_page
+from stanceline.web.view import PAGE_PARAMETERS, PageState, build_page
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -58,19 +59,24 @@ ASSET_VERSION = _asset_version()
 router = APIRouter(include_in_schema=False)
 
 
-def render(service: Service, state: PageState) -> str:
-    """The page's HTML for a state (CPU-bound: called off the event loop)."""
-    context, notices = build_page(service, state)
+def render(service: Service, state: PageState, unknown: Sequence[str] = ()
+           ) -> tuple[str, int]:
+    """The page's HTML for a state and its status: 404 when the state names an actor or a
+    topic that does not exist (the page still shows, with the closest matches in a notice).
+    CPU-bound: called off the event loop."""
+    context, notices = build_page(service, state, unknown)
     template = templates.get_template("page.html")
-    return template.render({**context, "notices": notices, "asset_version": ASSET_VERSION})
+    html = template.render({**context, "notices": notices, "asset_version": ASSET_VERSION})
+    return html, max((n.status for n in notices), default=200)
 
 
 @router.get("/", response_class=HTMLResponse)
 async def page(request: Request, service: ServiceDep) -> Response:
     """The timeline, the stance matrix, the claims and the event list for the URL's state."""
     state = PageState.from_query(request.query_params)
-    html = await run_in_threadpool(render, service, state)
-    return HTMLResponse(html, headers=SECURITY_HEADERS)
+    unknown = sorted(set(request.query_params.keys()) - set(PAGE_PARAMETERS))
+    html, status = await run_in_threadpool(render, service, state, unknown)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
 @router.get("/favicon.ico")

@@ -19,8 +19,8 @@ from stanceline.answers import TimelineAnswer
 from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.payloads import PAYLOADS, REGISTRY_TYPES, UNKNOWN
-from stanceline.domain.projections import Stance, retraction_target
-from stanceline.errors import StancelineError
+from stanceline.domain.projections import Stance
+from stanceline.errors import NotFound, StancelineError
 from stanceline.service import Service, today
 from stanceline.web import chart
 
@@ -88,6 +88,9 @@ class PageState:
         return "?" + urlencode(pairs) if pairs else "?"
 
 
+PAGE_PARAMETERS = tuple(f.name for f in fields(PageState))
+
+
 @dataclass(frozen=True, slots=True)
 class More:
     """How the list continues: a longer window (small logs) or the next cursor page."""
@@ -107,6 +110,7 @@ class Notice:
 
     field: str
     message: str
+    status: int = 200  # 404: it names something that does not exist; 422: not understood
 
 
 def safe_url(url: str | None) -> str | None:
@@ -120,9 +124,11 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def build_page(service: Service, state: PageState) -> tuple[dict[str, Any], list[Notice]]:
+def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
+               ) -> tuple[dict[str, Any], list[Notice]]:
     """Every piece of data the page template needs, and notices about ignored input."""
-    notices: list[Notice] = []
+    notices = [Notice(name, f"the page takes no query parameter `{name}` (it takes "
+                            f"{', '.join(PAGE_PARAMETERS)})", 422) for name in unknown]
     state, day, as_of_text, known_text = _checked(service, state, notices)
     actors = service.actors().actors
     names = {a.actor: (a.name, a.kind) for a in actors}
@@ -136,8 +142,12 @@ def build_page(service: Service, state: PageState) -> tuple[dict[str, Any], list
     if timeline_data.buckets:
         timeline, listed, more = _large(service, state, timeline_data, names)
     else:
+        # What was retracted or superseded as the log stood at `known_at`, asked of the store
+        # (the voiding event may fall outside the filter: a retraction names no actor).
+        voided = service.voids([e.id for e in timeline_data.events], state.known_at)
         timeline, listed, more = _small(state, timeline_data.events, names, topic_titles,
-                                        selected, as_of_day)
+                                        selected, as_of_day,
+                                        {k: v.by for k, v in voided.items()})
     timeline.total = timeline_data.total
     starts = [m.start for m in timeline.marks] + [b.start for b in timeline.blocks]
     ends = [m.end for m in timeline.marks] + [b.end for b in timeline.blocks]
@@ -156,7 +166,10 @@ def build_page(service: Service, state: PageState) -> tuple[dict[str, Any], list
     matrix = _matrix(service, state, day, actors, topics, names, topic_titles, notices)
     # Every claim known (not only those before `as_of`): the chart fades the later ones, so
     # moving the date in the browser needs no new data.
-    claims = service.claims("force-size", known_at=state.known_at).claims
+    try:
+        claims = service.claims("force-size", known_at=state.known_at).claims
+    except NotFound:  # the page's own chart, not the reader's question: no such claims yet
+        claims = []
     claims_chart = chart.claims_chart(claims, names, as_of_day)
 
     # The slider runs over the log's own span (first to last day any event covers).
@@ -179,7 +192,9 @@ def build_page(service: Service, state: PageState) -> tuple[dict[str, Any], list
         "more": more,
         "selected": selected,
         "selected_view": None if selected is None
-        else event_view(selected, names, topic_titles, {}),
+        else event_view(selected, names, topic_titles,
+                        {k: v.by for k, v in service.voids([selected.id],
+                                                           state.known_at).items()}),
         "matrix": matrix,
         "claims": claims,
         "claims_chart": claims_chart,
@@ -261,8 +276,14 @@ def _checked(service: Service, state: PageState, notices: list[Notice]
         try:
             state = replace(state, actor=service.actor_id(state.actor))
         except StancelineError as exc:
-            notices.append(Notice("actor", exc.detail))
+            notices.append(Notice("actor", exc.detail, 404 if isinstance(exc, NotFound) else 200))
             state = replace(state, actor=None)
+    if state.topic is not None:
+        try:
+            state = replace(state, topic=service.topic_id(state.topic))
+        except StancelineError as exc:
+            notices.append(Notice("topic", exc.detail, 404 if isinstance(exc, NotFound) else 200))
+            state = replace(state, topic=None)
     if state.type is not None and state.type not in PAYLOADS:
         notices.append(Notice("type", f"there is no event type {state.type!r}"))
         state = replace(state, type=None)
@@ -287,13 +308,13 @@ def _listable(event: RecordedEvent, state: PageState) -> bool:
 
 def _small(state: PageState, events: Sequence[RecordedEvent],
            names: Mapping[str, tuple[str, str]], topic_titles: Mapping[str, str],
-           selected: RecordedEvent | None, as_of_day: int
+           selected: RecordedEvent | None, as_of_day: int, voids: Mapping[str, str]
            ) -> tuple[chart.Timeline, list[EventView], More | None]:
-    """All matching events: drawn one by one, listed newest first in windows."""
-    voids = _voids(events)
+    """All matching events: drawn one by one (the voided struck through, never as live
+    marks), listed newest first in windows."""
     titled = {e.id: headline(e, names, topic_titles) for e in events}
     marks, lanes = chart.event_marks(events, names, titled, None if selected is None
-                                     else selected.id, as_of_day)
+                                     else selected.id, as_of_day, voids)
     timeline = chart.Timeline(mode="events", total=len(events), lanes=list(lanes.values()),
                               groups=[], marks=marks)
     listable = [e for e in events if _listable(e, state)]
@@ -323,23 +344,14 @@ def _large(service: Service, state: PageState, data: TimelineAnswer,
                                       known_at=state.known_at, after=state.after,
                                       limit=LIST_PAGE)
     titles: dict[str, str] = {}
-    listed = [event_view(e, names, titles, {}) for e in page if _listable(e, state)]
+    voids = {k: v.by for k, v in service.voids([e.id for e in page], state.known_at).items()}
+    listed = [event_view(e, names, titles, voids) for e in page if _listable(e, state)]
     more = More(href=None if next_after is None else state.query(after=next_after),
                 label=f"Next {LIST_PAGE} events", shown=len(listed), total=data.total,
                 first=state.query(after=0) if state.after else None,
                 start=page[0].position if page else None,
                 end=page[-1].position if page else None)
     return timeline, listed, more
-
-
-def _voids(events: Sequence[RecordedEvent]) -> dict[str, str]:
-    """Which listed events were retracted or superseded, and by which event."""
-    found: dict[str, str] = {}
-    for event in events:
-        target = retraction_target(event)
-        if target:
-            found.setdefault(target, event.id)
-    return found
 
 
 def headline(event: RecordedEvent, names: Mapping[str, tuple[str, str]],

@@ -53,4 +53,11 @@ def counting(known_at: datetime | None) -> sa.Select[Any]:
     return sa.select(*EVENT_COLUMNS).where(events.c.recorded_at <= moment, ~sa.exists(voided))
 
 
+def by_targets(targets: Sequence[str], known_at: datetime | None) -> sa.Select[Any]:
+    """The voids of `targets` recorded by `known_at`, with the type of the voiding event."""
+    return (sa.select(voids.c.target, voids.c.by_id, voids.c.void_at, events.c.type)
+            .join(events, events.c.id == voids.c.by_id)
+            .where(voids.c.target.in_(targets), voids.c.void_at <= moment_bound(known_at)))
+
+
 PROJECTION = Projection("voids", (voids,), WANTS, apply)

@@ -127,7 +127,7 @@
     tl.marks = $$("#timeline-marks > a").map((a) => ({
       a: a, start: Number(a.dataset.start), end: Number(a.dataset.end),
       rect: a.querySelector("rect"), use: a.querySelector("use"),
-      block: a.classList.contains("block"),
+      strike: a.querySelector("line.strike"), block: a.classList.contains("block"),
     }));
     tl.marks.sort((m, n) => m.start - n.start);
   }
@@ -196,8 +196,11 @@
         m.rect.setAttribute("x", fmt(left));
         m.rect.setAttribute("width", fmt(width));
         if (m.use) m.use.setAttribute("x", fmt(left + width / 2));
+        if (m.strike) { m.strike.setAttribute("x1", fmt(left - 2)); m.strike.setAttribute("x2", fmt(left + width + 2)); }
       } else if (m.use) {
-        m.use.setAttribute("x", fmt(x(m.start + 0.5)));
+        const cx = x(m.start + 0.5);
+        m.use.setAttribute("x", fmt(cx));
+        if (m.strike) { m.strike.setAttribute("x1", fmt(cx - 7)); m.strike.setAttribute("x2", fmt(cx + 7)); }
       }
     }
     const grid = document.getElementById("timeline-grid");
@@ -711,7 +714,27 @@
     scanMarks();
     draw();
   }
-  function markRetracted(targetId) {
+  function strikeMark(targetId, byId) {
+    // A retracted or superseded event is never drawn as a live mark: grey, struck through.
+    const mark = document.querySelector('#timeline-marks a.mark[data-id="' + CSS.escape(targetId) + '"]');
+    if (!mark || mark.classList.contains("voided")) return;
+    Array.from(mark.classList).filter((c) => c.indexOf("k-") === 0).forEach((c) => mark.classList.remove(c));
+    mark.classList.add("voided", "k-voided");
+    const title = mark.querySelector("title");
+    if (title) title.textContent = "Retracted (by event " + byId + "): " + title.textContent;
+    const shape = mark.querySelector("rect") || mark.querySelector("use");
+    if (!shape) return;
+    const box = shape.getBBox();
+    const ranged = shape.tagName === "rect";
+    const mid = box.y + box.height / 2;
+    const line = svgEl("line", { class: "strike", x1: box.x - 2, x2: box.x + box.width + 2,
+      y1: ranged ? mid : box.y + box.height, y2: ranged ? mid : box.y });
+    mark.appendChild(line);
+    const entry = tl && tl.marks.find((m) => m.a === mark);
+    if (entry) { entry.strike = line; draw(); }
+  }
+  function markRetracted(targetId, byId) {
+    strikeMark(targetId, byId || "");
     const article = document.getElementById("event-" + targetId);
     if (article && !article.classList.contains("is-voided")) {
       article.classList.add("is-voided");
@@ -733,8 +756,8 @@
       clearTimeout(asOfTimer);
       asOfTimer = setTimeout(refreshMatrix, 150);
     }
-    if (env.type === "event.retracted" && env.data && env.data.target) markRetracted(env.data.target);
-    if (env.supersedes) markRetracted(env.supersedes);
+    if (env.type === "event.retracted" && env.data && env.data.target) markRetracted(env.data.target, env.id);
+    if (env.supersedes) markRetracted(env.supersedes, env.id);
     if (!matches(env)) return;
     addArticle(env);
     addMark(env);
