@@ -68,3 +68,11 @@ def _reaching(imports: dict[str, set[str]], *prefixes: str) -> dict[str, list[st
 ])
 def test_layers_import_only_downwards(layer: str, forbidden: tuple[str, ...]) -> None:
     assert _reaching(imports_of(layer), *forbidden) == {}
+
+
+def test_no_store_module_is_over_400_lines() -> None:
+    # Issue 9: the store is small modules named after one concept, not one large file.
+    store = Path(__file__).resolve().parents[1] / "src" / "stanceline" / "store"
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines())
+             for p in store.rglob("*.py")}
+    assert all(n <= 400 for n in sizes.values()), sizes

@@ -168,3 +168,22 @@ def test_reported_by_counts_only_what_had_been_published(seeded: TestClient) -> 
     inside = one(seeded, "gbr", T, "2026-01-10", reported_by="2026-01-15")
     assert inside["certain"] is False
     assert one(seeded, "gbr", T, "2026-01-10", reported_by="2026-02-01")["certain"] is True
+
+
+def test_a_persons_page_and_history_are_what_he_voiced(seeded: TestClient) -> None:
+    person = seeded.get("/api/actors/keir-starmer")
+    assert person.status_code == 200, person.text
+    rows = [s for s in person.json()["stances"] if s["topic"] == T]
+    assert {s["actor"] for s in rows} >= {"gbr", "fra", "coalition-of-the-willing"}
+    assert all(s["speaker"] == "keir-starmer" for s in rows)
+    history = seeded.get("/api/history", params={"actor": "Kir Starmer", "topic": T})
+    assert history.status_code == 200, history.text
+    body = history.json()
+    assert body["speaker"] == "keir-starmer"
+    assert {c["actor"] for c in body["changes"]} >= {"gbr", "fra"}
+    # He voiced no `supports` for the UK: conditional throughout, on a US backstop, then also
+    # on a ceasefire (a new condition is a change; the backstop is not dropped by omission).
+    uk = [c for c in body["changes"] if c["actor"] == "gbr"]
+    assert [c["stance"] for c in uk] == ["conditional", "conditional"]
+    assert [sorted(x["on"] for x in c["conditions"]) for c in uk] == [
+        ["us-backstop"], ["ceasefire", "us-backstop"]]

@@ -44,7 +44,7 @@ from stanceline.store.projections import (
     stance_pairs,
     voids,
 )
-from stanceline.store.rows import CORE, EVENT_COLUMNS, moment_bound, row_to_event
+from stanceline.store.rows import EVENT_COLUMNS, moment_bound, row_to_event
 from stanceline.store.schema import events
 
 __all__ = ["NOTIFY_CHANNEL", "SqlEventStore"]
@@ -111,7 +111,7 @@ class SqlEventStore:
             plan = plan_append(unique, stored, versions, expect or {}, head_position, head_hash,
                                utc_now())
             if plan.new:
-                self._check_targets(conn, plan.new)
+                voids.check_targets(conn, plan.new)
                 conn.exec_driver_sql(self._insert, self.sql.event_rows(plan.new))
                 self._project(conn, plan.new, PROJECTIONS)
                 self.sql.notify(conn, plan.new[-1].position)
@@ -157,18 +157,6 @@ class SqlEventStore:
             return 0, GENESIS
         position, head_hash = row
         return position, head_hash
-
-    def _check_targets(self, conn: Connection, new: Sequence[RecordedEvent]) -> None:
-        """Retractions and corrections must point at an event already in the log."""
-        targets = {t for e in new if (t := voids.target(e)) is not None} - {e.id for e in new}
-        if not targets:
-            return
-        known = set(conn.execute(
-            sa.select(events.c.id).where(events.c.id.in_(sorted(targets)))).scalars())
-        missing = sorted(targets - known)
-        if missing:
-            raise InvalidInput(f"no event with id {missing[0]} to retract or supersede",
-                               [{"path": "supersedes", "message": f"unknown event {missing[0]}"}])
 
     def _project(self, conn: Connection, new: Sequence[RecordedEvent],
                  projections: Sequence[Projection]) -> None:
@@ -303,16 +291,8 @@ class SqlEventStore:
               ) -> dict[str, Void]:
         """The void table's first void of each id recorded by `known_at`, with its event's
         type (a retraction or a correction), one statement per chunk of ids."""
-        wanted = sorted(set(ids))
-        found: dict[str, Void] = {}
         with self._read() as conn:
-            for start in range(0, len(wanted), self.sql.id_chunk):
-                for row in conn.execute(voids.by_targets(wanted[start:start + self.sql.id_chunk],
-                                                         known_at)):
-                    target = str(row.target)
-                    found[target] = Void(target, str(row.by_id), row.type == voids.RETRACTED,
-                                         CORE.read_moment(row.void_at))
-        return found
+            return voids.read(conn, self.sql, ids, known_at)
 
     def head(self) -> int:
         """The last position (0 for an empty log)."""

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +14,11 @@ from sqlalchemy.engine import Connection
 
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.projections import retraction_target
+from stanceline.domain.voids import Void
+from stanceline.errors import InvalidInput
 from stanceline.store.dialect import Dialect
 from stanceline.store.projections.base import AnyOf, Carries, OfType, Projection
-from stanceline.store.rows import EVENT_COLUMNS, moment_bound
+from stanceline.store.rows import CORE, EVENT_COLUMNS, moment_bound
 from stanceline.store.schema import EventId, events, metadata
 
 RETRACTED = "event.retracted"
@@ -61,3 +63,30 @@ def by_targets(targets: Sequence[str], known_at: datetime | None) -> sa.Select[A
 
 
 PROJECTION = Projection("voids", (voids,), WANTS, apply)
+
+
+def check_targets(conn: Connection, new: Sequence[RecordedEvent]) -> None:
+    """Retractions and corrections must point at an event already in the log (or the batch)."""
+    targets = {t for e in new if (t := target(e)) is not None} - {e.id for e in new}
+    if not targets:
+        return
+    known = set(conn.execute(
+        sa.select(events.c.id).where(events.c.id.in_(sorted(targets)))).scalars())
+    missing = sorted(targets - known)
+    if missing:
+        raise InvalidInput(f"no event with id {missing[0]} to retract or supersede",
+                           [{"path": "supersedes", "message": f"unknown event {missing[0]}"}])
+
+
+def read(conn: Connection, dialect: Dialect, ids: Collection[str],
+         known_at: datetime | None) -> dict[str, Void]:
+    """The first void of each id recorded by `known_at`, with its event's type (a retraction
+    or a correction), one statement per chunk of ids."""
+    wanted = sorted(set(ids))
+    found: dict[str, Void] = {}
+    for start in range(0, len(wanted), dialect.id_chunk):
+        for row in conn.execute(by_targets(wanted[start:start + dialect.id_chunk], known_at)):
+            aim = str(row.target)
+            found[aim] = Void(aim, str(row.by_id), row.type == RETRACTED,
+                              CORE.read_moment(row.void_at))
+    return found
