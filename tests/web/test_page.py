@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+from stanceline.web import view
 from stanceline.web.view import PageState
 from tests.web.conftest import page, statement
 from tests.web.html_tree import Node, parse
@@ -23,7 +24,8 @@ def cell(doc: Node, actor: str, topic: str) -> Node:
 
 
 def articles(doc: Node) -> list[Node]:
-    return doc.by_id("event-list").find_all("article")
+    """The rows of the event table."""
+    return doc.by_id("event-list").find_all("tr", class_="event")
 
 
 def boot(doc: Node) -> dict[str, object]:
@@ -49,7 +51,7 @@ def test_page_renders_the_matrix_timeline_and_list_without_javascript(seeded: Te
     assert cell(doc, "deu", "naval-mission").get("data-stance") == "unknown"
     svg = doc.by_id("timeline-svg")
     assert svg.find_all("a", class_="mark")
-    assert len(articles(doc)) > 50
+    assert len(articles(doc)) == view.LIST_PAGE  # one page of the compact table
 
 
 def test_stance_is_written_as_text_as_well_as_colour(seeded: TestClient) -> None:
@@ -120,8 +122,12 @@ def test_timeline_draws_ranges_for_month_and_year_dates_and_points_for_days(
         seeded: TestClient) -> None:
     events = seeded.get("/api/events", params={"limit": 1000}).json()["events"]
     dated = {e["id"]: e for e in events if e["occurred"]}
-    marks = page(seeded).by_id("timeline-svg").find_all("a", class_="mark")
-    assert {m.get("data-id") for m in marks} == set(dated)
+    doc = page(seeded)
+    marks = doc.by_id("timeline-svg").find_all("a", class_="mark")
+    earlier = {a.get("data-select") for a in doc.by_id("earlier").find_all("a")}
+    # Every dated event is drawn, or listed behind the "earlier" marker, never both.
+    assert {m.get("data-id") for m in marks} | earlier == set(dated)
+    assert not {m.get("data-id") for m in marks} & earlier
     kinds = {"day": 0, "month": 0, "year": 0}
     for mark in marks:
         event = dated[mark.get("data-id")]
@@ -183,15 +189,36 @@ def test_the_selected_event_is_shown_with_its_dates_quote_source_and_dispute(
     assert "selected" in mark.classes()
 
 
-def test_each_listed_event_carries_every_field_without_javascript(seeded: TestClient) -> None:
+def test_each_listed_event_opens_a_card_with_every_field_without_javascript(
+        seeded: TestClient) -> None:
     events = seeded.get("/api/events", params={"limit": 1000}).json()["events"]
-    month = next(e for e in events if e["precision"] == "month" and e["occurred_text"])
-    article = page(seeded).by_id(f"event-{month['id']}")
-    text = article.words()
+    months = {e["id"]: e for e in events if e["precision"] == "month" and e["occurred_text"]}
+    row = next(r for r in articles(page(seeded)) if r.get("data-id") in months)
+    month = months[row.get("data-id")]
+    assert row.tag == "tr"
+    link = row.find("a", class_="select-link").get("href")
+    card = page(seeded, link).by_id("details")
+    text = card.words()
     assert month["occurred_text"] in text
     assert "1 " in text and "\u2013" in text  # the resolved span, start to end
-    assert article.find("blockquote").words().startswith(month["source"]["quote"].split()[0])
+    assert card.find("blockquote").words().startswith(month["source"]["quote"].split()[0])
     assert month["source"]["document"] in text
+
+
+def test_the_event_list_is_a_compact_table_with_pages(seeded: TestClient) -> None:
+    doc = page(seeded)
+    table = doc.by_id("event-list").parent
+    assert table is not None and table.tag == "table"
+    assert [th.words() for th in table.find("thead").find_all("th")] == [
+        "Date", "Actor", "Topic", "Stance", "Summary"]
+    first = articles(doc)
+    assert len(first) == view.LIST_PAGE
+    assert all(len(r.find_all("td")) == 5 for r in first)
+    following = page(seeded, doc.by_id("more-events").get("href"))
+    second = articles(following)
+    assert second and {r.get("id") for r in second}.isdisjoint({r.get("id") for r in first})
+    back = page(seeded, following.by_id("previous-events").get("href"))
+    assert [r.get("id") for r in articles(back)] == [r.get("id") for r in first]
 
 
 # -- 4. filters and the URL ------------------------------------------------------------------
@@ -302,7 +329,9 @@ def test_claims_chart_draws_every_claimed_number_with_its_speaker(seeded: TestCl
     assert ranges and len(svg.find_all("line", class_="range")) == len(ranges)
     assert len(svg.find_all("circle", class_="value")) == len(claims) - len(ranges)
     labels = " ".join(t.words() for t in svg.find_all("text", class_="claim-label"))
-    assert "Volodymyr Zelenskyy: 200,000" in labels
+    assert "Volodymyr Zelenskyy: at a minimum 200,000" in labels
+    # The qualifiers are part of the number.
+    assert "The West (unnamed Western officials): fewer than 30,000" in labels
     titles = [t.words() for t in svg.find_all("text", class_="axis-title")]
     assert any("Number proposed" in t for t in titles) and any("When" in t for t in titles)
     assert any(t.words() == "200,000" for t in svg.find_all("text", class_="tick-label"))
@@ -336,7 +365,7 @@ def test_user_written_strings_are_escaped(fresh: TestClient) -> None:
     assert "javascript:" not in html
     doc = parse(html)
     article = doc.by_id(f"event-{event['id']}")
-    assert article.find("h3").words() == XSS
+    assert article.find("a", class_="select-link").words() == XSS
     assert not article.find_all("script") and not article.find_all("img")
     # The JSON block: "</script>" inside a string must not end the element.
     scripts = doc.find_all("script")

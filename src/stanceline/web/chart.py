@@ -54,6 +54,15 @@ GROUPS: tuple[tuple[str, str], ...] = (
 )
 GROUP_OF_KIND = {"country": "country", "organisation": "organisation", "group": "organisation",
                  "person": "person"}
+STORY_TYPES = ("stance.declared", "claim.made")
+# Short names of topics for lane labels (the full titles are sentences).
+TOPIC_SHORT: dict[str, str] = {
+    "troops-in-ukraine": "force in Ukraine", "own-troops": "own troops",
+    "troops-during-war": "troops in wartime", "multinational-mission": "multinational mission",
+    "air-policing": "air policing", "naval-mission": "naval mission",
+    "us-backstop": "US backstop", "security-guarantees": "security guarantees",
+    "ceasefire": "ceasefire", "military-aid": "military aid",
+}
 WORLD = ""  # the lane of events with no main actor (meetings, agreements)
 OTHERS = "*"  # the lane that aggregates the actors beyond the busiest ones
 
@@ -144,15 +153,41 @@ def ticks(scale: Scale) -> list[Tick]:
     return [t for t in found if scale.start <= t.day <= scale.end]
 
 
+def thinned(found: Sequence[Tick], char: float = 6.6, anchor: str = "start",
+            gap: float = 6.0) -> list[Tick]:
+    """The ticks with every label that would touch the previous one blanked (a narrow view of
+    many months keeps its grid lines but only the labels that fit). `app.js` does the same."""
+    out: list[Tick] = []
+    last = -math.inf
+    for tick in found:
+        width = char * len(tick.label)
+        left = tick.x + 3 if anchor == "start" else tick.x - width / 2
+        if tick.label and left < last + gap:
+            tick = Tick(tick.day, tick.x, "", tick.major)
+        elif tick.label:
+            last = left + width
+        out.append(tick)
+    return out
+
+
 @dataclass(slots=True)
 class Lane:
-    """One row of the timeline: an actor (or the world, or the aggregated others)."""
+    """One row of the timeline: an actor (or the world, or the aggregated others), and, when
+    every topic is shown, one topic of that actor (so a mark's row says its topic)."""
 
     key: str
     label: str
     group: str
     y: float = 0.0
     count: int = 0
+    actor: str = ""
+    topic: str = ""
+    topic_label: str = ""
+    first: bool = True  # the actor's first lane (the one that names it)
+
+    def __post_init__(self) -> None:
+        if not self.actor:
+            self.actor = self.key
 
 
 @dataclass(slots=True)
@@ -174,6 +209,7 @@ class Mark:
     y: float = 0.0
     classes: str = ""
     voided: bool = False  # retracted or superseded: struck through, never a live mark
+    topic: str = ""
 
 
 @dataclass(slots=True)
@@ -231,15 +267,19 @@ def place_lanes(lanes: Iterable[Lane]) -> tuple[list[Lane], list[tuple[str, floa
     the total height."""
     order = {g: i for i, (g, _) in enumerate(GROUPS)}
     titles = dict(GROUPS)
-    placed = sorted(lanes, key=lambda ln: (order[ln.group], ln.key == OTHERS, ln.label.lower()))
+    placed = sorted(lanes, key=lambda ln: (order[ln.group], ln.key == OTHERS, ln.label.lower(),
+                                           ln.actor, ln.topic != "", ln.topic_label.lower()))
     headers: list[tuple[str, float]] = []
     y = AXIS
     current = None
+    previous = None
     for lane in placed:
         if lane.group != current:
             current = lane.group
             headers.append((titles[current], y + GROUP - 7))
             y += GROUP
+        lane.first = lane.actor != previous
+        previous = lane.actor
         lane.y = y + LANE / 2
         y += LANE
     return placed, headers, y + BOTTOM
@@ -252,6 +292,12 @@ def fit(starts: Sequence[int], ends: Sequence[int], today: int) -> tuple[int, in
     low, high = min(starts), max(ends)
     pad = max(7, (high - low) // 40)
     return low - pad, high + pad
+
+
+def story(marks: Sequence[Mark]) -> int | None:
+    """The day the story starts: the first stance or claim (older events are background)."""
+    days = [m.start for m in marks if m.type in STORY_TYPES]
+    return min(days) if days else None
 
 
 def busiest(starts: Sequence[int], ends: Sequence[int], today: int) -> tuple[int, int]:
@@ -286,22 +332,31 @@ def format_window(view: tuple[int, int]) -> str:
     return f"{from_day_number(view[0]).isoformat()}..{from_day_number(view[1] - 1).isoformat()}"
 
 
+def topic_short(topic: str) -> str:
+    """A topic's name short enough for a lane label."""
+    return TOPIC_SHORT.get(topic, topic.replace("-", " "))
+
+
 def event_marks(events: Iterable[Any], names: Mapping[str, tuple[str, str]],
                 titles: Mapping[str, str], selected: str | None, as_of: int,
-                voided: Mapping[str, str] | None = None
+                voided: Mapping[str, str] | None = None, by_topic: bool = False
                 ) -> tuple[list[Mark], dict[str, Lane]]:
-    """Marks for dated events (RecordedEvent-like), and the lanes they fall on; those in
-    `voided` (retracted or superseded: by which event) are drawn struck through, in no
-    stance's colour, their tooltip saying so."""
+    """Marks for dated events (RecordedEvent-like), and the lanes they fall on: one per actor,
+    or (`by_topic`, when every topic is shown) one per actor and topic. Those in `voided`
+    (retracted or superseded: by which event) are drawn struck through, in no stance's
+    colour, their tooltip saying so."""
     marks: list[Mark] = []
     lanes: dict[str, Lane] = {}
     for event in events:
         if event.occurred_end is None:
             continue
-        key, label, group = lane_of(event.actor, names)
+        actor, label, group = lane_of(event.actor, names)
+        topic = (event.topic or "") if by_topic and actor != WORLD else ""
+        key = f"{actor}|{topic}" if topic else actor
         lane = lanes.get(key)
         if lane is None:
-            lane = lanes[key] = Lane(key, label, group)
+            lane = lanes[key] = Lane(key, label, group, actor=actor, topic=topic,
+                                     topic_label=topic_short(topic) if topic else "")
         lane.count += 1
         stance = str(event.data.get("stance") or "")
         kind = stance if event.type == "stance.declared" and stance else "neutral"
@@ -327,7 +382,8 @@ def event_marks(events: Iterable[Any], names: Mapping[str, tuple[str, str]],
             symbol=SYMBOLS.get(event.type, "other"), type=event.type, stance=stance,
             title=(f"Retracted (by event {void}): " if void is not None else "")
             + titles.get(event.id, ""),
-            range=end - start > 1, classes=" ".join(classes), voided=void is not None))
+            range=end - start > 1, classes=" ".join(classes), voided=void is not None,
+            topic=event.topic or ""))
     return marks, lanes
 
 
@@ -410,7 +466,7 @@ def lay_out(timeline: Timeline, view: tuple[int, int], as_of: int) -> Timeline:
     ys = {lane.key: lane.y for lane in lanes}
     scale = Scale(view[0], view[1], timeline.x0, timeline.x1)
     timeline.view = view
-    timeline.ticks = ticks(scale)
+    timeline.ticks = thinned(ticks(scale))
     timeline.as_of = as_of
     timeline.as_of_x = scale.x(as_of + 1) if view[0] <= as_of < view[1] else None
     for mark in timeline.marks:
@@ -523,7 +579,7 @@ def claims_chart(claims: Sequence[Claim], names: Mapping[str, tuple[str, str]],
     points: list[ClaimPoint] = []
     for claim, start, end, numbers in dated:
         who_id = claim.speaker or claim.actor or ""
-        who = names.get(who_id, (who_id, ""))[0]
+        who = names.get(who_id, (who_id, ""))[0] or "Unattributed"
         actor = names.get(claim.actor or "", (claim.actor or "", ""))[0]
         if claim.value is not None:
             amount = format_number(claim.value)
@@ -534,7 +590,7 @@ def claims_chart(claims: Sequence[Claim], names: Mapping[str, tuple[str, str]],
         who_text = who if who == actor else f"{who} ({actor})"
         title = f"{who_text}, {claim.occurred}: {qualifier}{amount} {unit}".strip()
         points.append(ClaimPoint(
-            id=claim.id, who=who_text, label=f"{who}: {amount}", title=title,
+            id=claim.id, who=who_text, label=f"{who}: {qualifier}{amount}", title=title,
             x=scale.x((start + end) / 2), x_start=scale.x(start), x_end=scale.x(end),
             y=y(claim.value) if claim.value is not None else y(
                 (min(numbers) + max(numbers)) / 2),
@@ -549,7 +605,8 @@ def claims_chart(claims: Sequence[Claim], names: Mapping[str, tuple[str, str]],
         y_ticks.append((y(value), format_number(value)))
         value += step
     units = {c.unit for c, *_ in dated if c.unit}
-    return ClaimsChart(points=points, x_ticks=ticks(scale), y_ticks=y_ticks,
+    return ClaimsChart(points=points, x_ticks=thinned(ticks(scale), anchor="middle"),
+                       y_ticks=y_ticks,
                        unit=", ".join(sorted(str(u) for u in units)) or "number")
 
 

@@ -25,7 +25,7 @@ from stanceline.service import Service, today
 from stanceline.web import chart
 
 TIMELINE_EVENTS = 2_000  # above this the timeline draws aggregated buckets
-LIST_PAGE = 200
+LIST_PAGE = 50  # rows of the event table per page
 MATRIX_PAIRS = 600  # above this the matrix answers one window of rows at a time
 MATRIX_ROWS = 40
 MAX_VIEW_DAYS = 366 * 200
@@ -56,7 +56,7 @@ class PageState:
     event: str | None = None
     span: str | None = None  # the timeline's visible window, `YYYY-MM-DD..YYYY-MM-DD`
     after: int = 0  # the event list's position cursor (large logs)
-    shown: int = LIST_PAGE  # how many events the list shows (small logs)
+    shown: int = LIST_PAGE  # where the list's page ends (small logs: pages of LIST_PAGE)
     rows: int = 0  # the first matrix row shown (large logs)
 
     @classmethod
@@ -76,7 +76,7 @@ class PageState:
                    reported_by=text("reported_by"), actor=text("actor"),
                    topic=text("topic"), type=text("type"), event=text("event"),
                    span=text("span"), after=number("after", 0, 0, 2**62),
-                   shown=number("shown", LIST_PAGE, LIST_PAGE, TIMELINE_EVENTS),
+                   shown=number("shown", LIST_PAGE, LIST_PAGE, TIMELINE_EVENTS + LIST_PAGE),
                    rows=number("rows", 0, 0, 10**7))
 
     def query(self, **changes: Any) -> str:
@@ -139,6 +139,7 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
                                      known_at=state.known_at, max_events=TIMELINE_EVENTS)
     as_of_day = chart.day_number(day)
     selected = _selected(service, state, notices)
+    earlier: list[EventView] = []
     if timeline_data.buckets:
         timeline, listed, more = _large(service, state, timeline_data, names)
     else:
@@ -148,9 +149,12 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
         timeline, listed, more = _small(state, timeline_data.events, names, topic_titles,
                                         selected, as_of_day,
                                         {k: v.by for k, v in voided.items()})
+        earlier = _background(timeline, timeline_data.events, names, topic_titles, selected)
     timeline.total = timeline_data.total
     starts = [m.start for m in timeline.marks] + [b.start for b in timeline.blocks]
     ends = [m.end for m in timeline.marks] + [b.end for b in timeline.blocks]
+    # The story's span (first stance or claim to the last event): what "Fit" and the opening
+    # view show and the slider runs over; older background sits behind the "earlier" marker.
     data_span = chart.fit(starts, ends, chart.day_number(today()))
     timeline.data = data_span
     view = chart.parse_window(state.span)
@@ -158,7 +162,8 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
         if state.span:
             notices.append(Notice("span", f"the timeline window {state.span!r} was not "
                                           "understood (use YYYY-MM-DD..YYYY-MM-DD)"))
-        view = chart.busiest(starts, ends, chart.day_number(today()))
+        view = chart.busiest(starts, ends, chart.day_number(today())) if timeline.blocks \
+            else data_span
     chart.lay_out(timeline, view, as_of_day)
     focus = None if selected is None or selected.occurred_start is None \
         else chart.day_number(selected.occurred_start)
@@ -172,7 +177,7 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
         claims = []
     claims_chart = chart.claims_chart(claims, names, as_of_day)
 
-    # The slider runs over the log's own span (first to last day any event covers).
+    # The slider runs over the story's span (first stance or claim to the last event).
     first, last = (min(starts), max(ends) - 1) if starts else data_span
     slider = (min(first, as_of_day), max(last, as_of_day))
     context: dict[str, Any] = {
@@ -188,6 +193,7 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
         "types": [t for t in PAYLOADS if t not in REGISTRY_TYPES] + sorted(REGISTRY_TYPES),
         "type_labels": TYPE_LABELS,
         "timeline": timeline,
+        "earlier": earlier,
         "events": listed,
         "more": more,
         "selected": selected,
@@ -201,7 +207,7 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
         "slider": {"min": chart.from_day_number(slider[0]).isoformat(),
                    "max": chart.from_day_number(slider[1]).isoformat(),
                    "days": slider[1] - slider[0], "value": as_of_day - slider[0]},
-        "zoom": zoom_links(state, view, data_span, as_of_day if focus is None else focus),
+        "zoom": zoom_links(state, view, data_span, focus),
         # The live stream starts after the head so that nothing appended between this render
         # and the browser's subscription is missed.
         "head": service.head(),
@@ -226,22 +232,24 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
 
 
 def zoom_links(state: PageState, view: tuple[int, int], data: tuple[int, int],
-               focus: int) -> dict[str, str]:
+               focus: int | None) -> dict[str, str]:
     """The hrefs of the zoom and pan controls (the same moves app.js makes without a reload).
 
-    Presets centre on the focus (the selected event, else the as-of date) when it is in view.
+    Zooming in and out keeps the window's centre; the Year and Month presets centre on the
+    selected event when it is in view (else on the window's centre too).
     """
     start, end = view
     width = end - start
-    centre = focus if start <= focus < end else (start + end) // 2
+    middle = (start + end) // 2
+    centre = focus if focus is not None and start <= focus < end else middle
 
     def span(first: int, last: int) -> str:
         return state.query(span=chart.format_window((first, max(last, first + 2))))
 
     return {"year": span(centre - 183, centre + 183), "month": span(centre - 15, centre + 16),
             "fit": state.query(span=chart.format_window(data)),
-            "in": span(centre - width // 4, centre + width // 4),
-            "out": span(centre - width, centre + width) if 2 * width <= MAX_VIEW_DAYS
+            "in": span(middle - width // 4, middle + width // 4),
+            "out": span(middle - width, middle + width) if 2 * width <= MAX_VIEW_DAYS
             else state.query(span=None),
             "earlier": span(start - width // 2, end - width // 2),
             "later": span(start + width // 2, end + width // 2)}
@@ -314,19 +322,44 @@ def _small(state: PageState, events: Sequence[RecordedEvent],
     marks), listed newest first in windows."""
     titled = {e.id: headline(e, names, topic_titles) for e in events}
     marks, lanes = chart.event_marks(events, names, titled, None if selected is None
-                                     else selected.id, as_of_day, voids)
+                                     else selected.id, as_of_day, voids,
+                                     by_topic=state.topic is None)
     timeline = chart.Timeline(mode="events", total=len(events), lanes=list(lanes.values()),
                               groups=[], marks=marks)
     listable = [e for e in events if _listable(e, state)]
     listable.sort(key=lambda e: (e.occurred_start or date.min, e.position), reverse=True)
-    window = listable[:state.shown]
+    end = min(state.shown, max(LIST_PAGE, -(-len(listable) // LIST_PAGE) * LIST_PAGE))
+    begin = max(0, end - LIST_PAGE)
+    window = listable[begin:end]
     listed = [event_view(e, names, topic_titles, voids) for e in window]
     more = None
-    if len(listable) > len(window):
-        more = More(href=state.query(shown=min(state.shown + LIST_PAGE, TIMELINE_EVENTS)),
-                    label=f"Show {min(LIST_PAGE, len(listable) - len(window))} more",
-                    shown=len(window), total=len(listable))
+    if len(listable) > LIST_PAGE:
+        more = More(href=state.query(shown=end + LIST_PAGE) if end < len(listable) else None,
+                    label=f"Next {min(LIST_PAGE, len(listable) - end)} events",
+                    shown=len(window), total=len(listable),
+                    first=state.query(shown=end - LIST_PAGE) if begin else None,
+                    start=begin + 1, end=begin + len(window))
     return timeline, listed, more
+
+
+def _background(timeline: chart.Timeline, events: Sequence[RecordedEvent],
+                names: Mapping[str, tuple[str, str]], topic_titles: Mapping[str, str],
+                selected: RecordedEvent | None) -> list[EventView]:
+    """Take the events that end before the story starts (the first stance or claim) off the
+    timeline; they are listed behind one "earlier" marker instead. The selected one stays."""
+    start = chart.story(timeline.marks)
+    if start is None:
+        return []
+    keep = None if selected is None else selected.id
+    old = {m.id for m in timeline.marks if m.end <= start and m.id != keep}
+    if not old:
+        return []
+    timeline.marks = [m for m in timeline.marks if m.id not in old]
+    used = {m.lane for m in timeline.marks}
+    timeline.lanes = [lane for lane in timeline.lanes if lane.key in used]
+    background = [e for e in events if e.id in old]
+    background.sort(key=lambda e: (e.occurred_start or e.occurred_end or date.min, e.position))
+    return [event_view(e, names, topic_titles, {}) for e in background]
 
 
 def _large(service: Service, state: PageState, data: TimelineAnswer,
