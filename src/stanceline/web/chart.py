@@ -163,8 +163,9 @@ def thinned(found: Sequence[Tick], char: float = 6.6, anchor: str = "start",
         width = char * len(tick.label)
         left = tick.x + 3 if anchor == "start" else tick.x - width / 2
         if tick.label and left < last + gap:
-            tick = Tick(tick.day, tick.x, "", tick.major)
-        elif tick.label:
+            out.append(Tick(tick.day, tick.x, "", tick.major))
+            continue
+        if tick.label:
             last = left + width
         out.append(tick)
     return out
