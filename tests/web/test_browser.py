@@ -71,7 +71,7 @@ def test_a_filter_narrows_the_timeline(server: str, tab: Callable[[], Tab]) -> N
     marks = t.page.locator("#timeline-marks a.mark")
     assert 0 < marks.count() < everything
     assert set(marks.evaluate_all("ms => ms.map(m => m.dataset.type)")) == {"claim.made"}
-    assert set(t.page.locator("#event-list article").evaluate_all(
+    assert set(t.page.locator("#event-list tr.event").evaluate_all(
         "as => as.map(a => a.dataset.type)")) == {"claim.made"}
 
 
@@ -129,7 +129,7 @@ def test_an_appended_event_appears_live(server: str, tab: Callable[[], Tab]) -> 
     append(server, event)
     t.page.wait_for_selector(f"#event-{event['id']}", timeout=5_000)
     t.page.wait_for_selector(f'#timeline-marks a[data-id="{event["id"]}"]', timeout=5_000)
-    assert t.page.text_content(f"#event-{event['id']} h3") == event["data"]["summary"]
+    assert t.page.text_content(f"#event-{event['id']} a.select-link") == event["data"]["summary"]
     assert t.page.evaluate("window.__sameDocument") is True
 
     # A new stance re-projects the matrix as well.
@@ -150,14 +150,14 @@ def test_a_script_in_a_summary_is_shown_as_text(server: str, tab: Callable[[], T
     append(server, event)
     # Added live by app.js ...
     t.page.wait_for_selector(f"#event-{event['id']}", timeout=5_000)
-    assert t.page.text_content(f"#event-{event['id']} h3") == hostile
-    t.page.click(f"#event-{event['id']} h3 a")
+    assert t.page.text_content(f"#event-{event['id']} a.select-link") == hostile
+    t.page.click(f"#event-{event['id']} a.select-link")
     t.page.wait_for_selector('#details [data-slot="body"]:not([hidden])')
     assert t.page.text_content('#details [data-slot="title"]') == hostile
     # ... and rendered by the server after a reload.
     t.page.reload()
     t.page.wait_for_selector('#live-status[data-state="live"]')
-    assert t.page.text_content(f"#event-{event['id']} h3") == hostile
+    assert t.page.text_content(f"#event-{event['id']} a.select-link") == hostile
     assert t.page.locator(f"#event-{event['id']} script, #event-{event['id']} img").count() == 0
     t.page.wait_for_timeout(300)
     assert t.dialogs == []

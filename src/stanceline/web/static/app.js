@@ -173,16 +173,47 @@
     return out.filter((t) => t.day >= start && t.day <= end);
   }
 
+  const GUTTER = tl ? tl.x0 : 200;
+  function fitLabels() {
+    // Lane labels must end inside the gutter: shorten the topic, then the actor, to fit.
+    const room = tl.x0 - 14;
+    for (const label of $$(".lane-label", svg)) {
+      if (!label.dataset.full) label.dataset.full = JSON.stringify($$("tspan", label).map((t) => t.textContent).concat([label.textContent]));
+      const parts = JSON.parse(label.dataset.full);
+      const spans = $$("tspan", label);
+      if (spans.length) spans.forEach((t, i) => { t.textContent = parts[i]; });
+      else label.textContent = parts[parts.length - 1];
+      const target = spans.length ? spans.slice().reverse() : [label];
+      for (const node of target) {
+        let text = node.textContent;
+        while (label.getComputedTextLength() > room && text.length > 4) {
+          text = text.slice(0, -2);
+          node.textContent = text.replace(/[\s·…]+$/, "") + "…";
+        }
+      }
+    }
+  }
   function measure() {
-    const width = Math.max(520, Math.round(svg.getBoundingClientRect().width || 1000));
+    const width = Math.max(280, Math.round(svg.getBoundingClientRect().width || 1000));
     if (width === tl.width && svg.getAttribute("height") === String(tl.height)) return;
+    const gutter = width < 640 ? Math.round(Math.max(120, width * 0.4)) : GUTTER;
+    const regutter = gutter !== tl.x0;
+    tl.x0 = gutter;
     tl.width = width;
     tl.x1 = width - tl.right;
+    if (regutter || !svg.dataset.fitted) {
+      $$(".lane-label", svg).forEach((t) => t.setAttribute("x", String(gutter - 10)));
+      const clipRect = document.getElementById("plot-clip-rect");
+      clipRect.setAttribute("x", String(gutter));
+      svg.dataset.fitted = "1";
+      fitLabels();
+    }
     svg.setAttribute("viewBox", "0 0 " + width + " " + tl.height);
     svg.setAttribute("height", String(tl.height));
     $$(".lane-bg", svg).forEach((r) => r.setAttribute("width", String(width)));
     const clip = document.getElementById("plot-clip-rect");
     clip.setAttribute("width", fmt(tl.x1 - tl.x0));
+    clip.setAttribute("x", fmt(tl.x0));
     clip.setAttribute("height", String(tl.height));
   }
 
@@ -205,10 +236,13 @@
     }
     const grid = document.getElementById("timeline-grid");
     while (grid.firstChild) grid.removeChild(grid.firstChild);
+    let lastLabel = -Infinity;
     for (const t of ticks(tl.view[0], tl.view[1])) {
       const tx = x(t.day);
       grid.appendChild(svgEl("line", { class: "tick" + (t.major ? " major" : ""), x1: fmt(tx), x2: fmt(tx), y1: 22, y2: tl.height - 6 }));
-      if (t.label) {
+      // Only labels that fit after the previous one (the rule of chart.thinned).
+      if (t.label && tx + 3 >= lastLabel + 6 && tx + 3 + 6.6 * t.label.length <= tl.width) {
+        lastLabel = tx + 3 + 6.6 * t.label.length;
         const label = svgEl("text", { class: "tick-label" + (t.major ? " major" : ""), x: fmt(tx + 3), y: 16 });
         label.textContent = t.label;
         grid.appendChild(label);
@@ -239,21 +273,23 @@
     syncHidden("span", span);
   }
   function focusDay() {
+    // The presets centre on the selected event when it is in view, else on the window's centre.
     const selected = tl.marks.find((m) => m.a.classList.contains("selected"));
-    const focus = selected ? selected.start : tl.asOf;
     const [s, e] = tl.view;
-    return focus >= s && focus < e ? focus : Math.floor((s + e) / 2);
+    const focus = selected ? selected.start : null;
+    return focus !== null && focus >= s && focus < e ? focus : Math.floor((s + e) / 2);
   }
   function zoom(action) {
     const [s, e] = tl.view;
     const w = e - s;
     const c = focusDay();
+    const mid = Math.floor((s + e) / 2);
     switch (action) {
       case "year": setView(c - 183, c + 183); break;
       case "month": setView(c - 15, c + 16); break;
       case "fit": setView(tl.data[0], tl.data[1]); break;
-      case "in": setView(c - Math.floor(w / 4), c + Math.floor(w / 4)); break;
-      case "out": setView(c - w, c + w); break;
+      case "in": setView(mid - Math.floor(w / 4), mid + Math.floor(w / 4)); break;
+      case "out": setView(mid - w, mid + w); break;
       case "earlier": setView(s - Math.floor(w / 2), e - Math.floor(w / 2)); break;
       case "later": setView(s + Math.floor(w / 2), e + Math.floor(w / 2)); break;
       default: break;
@@ -376,6 +412,10 @@
     slot("summary-row").hidden = !summary || summary === headline(env);
     fill("summary", summary);
     fill("actor", nameOf(d.actor));
+    fill("topic", d.topic ? topicOf(d.topic) : "");
+    const conditions = (d.conditions || []).map((c) => (c && typeof c === "object" ? c.text : c)).filter(Boolean);
+    slot("conditions-row").hidden = !conditions.length;
+    fill("conditions", conditions.join("; "));
     fill("speaker", nameOf(d.speaker));
     fill("written", env.occurred_text || env.occurred);
     const resolved = resolvedText(env);
@@ -409,15 +449,41 @@
       slot("body").hidden = true;
       slot("empty").textContent = "That event could not be loaded (" + err.message + ").";
     }
-    if (options.reveal) {
-      details.scrollIntoView({ block: "nearest" });
-      details.focus({ preventScroll: true });
+    reveal(options.reveal);
+  }
+
+  // The card opens beside the mark: sticky in its column on wide screens, a sheet over the
+  // bottom of the screen on narrow ones, and floating at the side when the column is out of
+  // view (a row of the list was chosen); never somewhere the reader has to scroll to.
+  function reveal(focus) {
+    details.classList.remove("floating");
+    details.classList.add("open");
+    const close = details.querySelector("[data-close]");
+    if (close) close.hidden = false;
+    if (window.matchMedia("(min-width: 1150px)").matches) {
+      const r = details.getBoundingClientRect();
+      if (r.bottom < 0 || r.top > window.innerHeight) details.classList.add("floating");
     }
+    if (focus) details.focus({ preventScroll: true });
+  }
+  function closeDetails() {
+    details.classList.remove("open", "floating");
+    const close = details.querySelector("[data-close]");
+    if (close) close.hidden = true;
   }
 
   function setupSelection() {
+    if (!details.querySelector('[data-slot="body"]').hidden) details.classList.add("open");
+    document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") closeDetails(); });
     document.addEventListener("click", (ev) => {
       if (ev.defaultPrevented || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+      if (ev.target.closest("[data-close]")) { ev.preventDefault(); closeDetails(); return; }
+      const opener = ev.target.closest("[data-open]");
+      if (opener) {
+        const target = document.getElementById(opener.dataset.open);
+        if (target) { ev.preventDefault(); target.open = true; target.scrollIntoView({ block: "nearest" }); }
+        return;
+      }
       const link = ev.target.closest("a[data-select]");
       if (!link) return;
       ev.preventDefault();
@@ -580,80 +646,48 @@
     return true;
   }
 
-  function buildArticle(env) {
+  function buildRow(env) {
     const d = env.data || {};
-    const source = env.source || {};
     const symbol = SYMBOLS[env.type] || "other";
-    const article = el("article", {
+    const row = el("tr", {
       id: "event-" + env.id, class: "event is-new" + (env.disputed ? " is-disputed" : ""),
       "data-id": env.id, "data-position": String(env.position), "data-type": env.type,
       "data-actor": d.actor || "", "data-topic": d.topic || "", "data-stance": d.stance || "",
       "data-start": env.occurred_start ? String(dayNumber(env.occurred_start)) : "",
       "data-end": env.occurred_end ? String(dayNumber(env.occurred_end) + 1) : "",
     });
-    const head = el("header", { class: "event-head" });
-    const kicker = el("p", { class: "event-kicker" });
-    const type = el("span", { class: "type-label" });
-    const glyph = svgEl("svg", { class: "glyph t-" + symbol, viewBox: "-8 -8 16 16", width: 14, height: 14, "aria-hidden": "true", focusable: "false" });
-    glyph.appendChild(svgEl("use", { href: "#sym-" + symbol }));
-    type.appendChild(glyph);
-    type.appendChild(document.createTextNode(boot.types[env.type] || env.type));
-    kicker.appendChild(type);
-    kicker.appendChild(document.createTextNode(" "));
-    if (d.stance) { kicker.appendChild(el("span", { class: "badge k-" + d.stance }, d.stance)); kicker.appendChild(document.createTextNode(" ")); }
-    if (env.disputed) { kicker.appendChild(el("span", { class: "flag flag-disputed" }, "disputed")); kicker.appendChild(document.createTextNode(" ")); }
-    kicker.appendChild(el("span", { class: "flag flag-new" }, "new"));
-    kicker.appendChild(document.createTextNode(" "));
-    kicker.appendChild(el("time", { class: "event-date", datetime: env.occurred_start || "" }, env.occurred_text || env.occurred || "undated"));
-    head.appendChild(kicker);
-    const h3 = el("h3", { class: "event-title" });
-    h3.appendChild(el("a", { class: "select-link", "data-select": env.id, href: queryWith({ event: env.id }) + "#details" }, headline(env)));
-    head.appendChild(h3);
-    article.appendChild(head);
-    const title = headline(env);
-    const summary = String(d.summary || "").trim();
-    if (summary && summary !== title) article.appendChild(el("p", { class: "event-summary" }, summary));
-    const facts = el("dl", { class: "facts" });
-    const fact = (term, value, cls) => {
-      if (value === null || value === undefined || value === "") return;
-      const wrap = el("div", cls ? { class: cls } : {});
-      wrap.appendChild(el("dt", {}, term));
-      wrap.appendChild(el("dd", {}, value));
-      facts.appendChild(wrap);
-    };
-    fact("Actor", nameOf(d.actor));
-    fact("Topic", d.topic ? topicOf(d.topic) : "");
-    fact("Speaker", nameOf(d.speaker));
-    const people = (d.participants || d.signatories || []).map(nameOf).join(", ");
-    fact(env.type === "agreement.signed" ? "Signatories" : "Participants", people);
-    fact("Place", d.place);
-    if (env.type === "claim.made") fact("Number", claimText(d));
-    fact("Date as written", (env.occurred_text || env.occurred || "—") + (env.relative_to ? " (relative to " + env.relative_to + ")" : ""));
-    const resolved = resolvedText(env);
-    fact("Date as resolved", resolved ? resolved + " (" + env.precision + " precision, " + env.occurred + ")" : "—");
-    if (d.conditions && d.conditions.length) fact("Conditions", d.conditions.join("; "));
-    fact("Source", [source.document, source.publisher].filter(Boolean).join(", ") || "—");
-    if (env.disputed) fact("Disputed", "Yes" + (env.note ? ": " + env.note : ""), "disputed");
-    else fact("Note", env.note);
-    article.appendChild(facts);
-    if (source.quote) {
-      const quote = el("blockquote", { class: "quote" });
-      quote.appendChild(el("p", {}, source.quote));
-      article.appendChild(quote);
+    const date = el("td", { class: "col-date" });
+    date.appendChild(el("time", { datetime: env.occurred_start || "" }, env.occurred_text || env.occurred || "undated"));
+    row.appendChild(date);
+    row.appendChild(el("td", { class: "col-actor" }, nameOf(d.actor) || "—"));
+    row.appendChild(el("td", { class: "col-topic" }, d.topic ? topicOf(d.topic) : "—"));
+    const stance = el("td", { class: "col-stance" });
+    if (d.stance) stance.appendChild(el("span", { class: "badge k-" + d.stance }, d.stance));
+    else {
+      const type = el("span", { class: "type-label" });
+      const glyph = svgEl("svg", { class: "glyph t-" + symbol, viewBox: "-8 -8 16 16", width: 14, height: 14, "aria-hidden": "true", focusable: "false" });
+      glyph.appendChild(svgEl("use", { href: "#sym-" + symbol }));
+      type.appendChild(glyph);
+      type.appendChild(document.createTextNode(boot.types[env.type] || env.type));
+      stance.appendChild(type);
     }
-    const foot = el("p", { class: "event-foot muted" }, "Position " + env.position + " · recorded " + env.recorded_at + " · ");
-    foot.appendChild(el("a", { href: "/api/events/" + encodeURIComponent(env.id) }, "JSON"));
-    article.appendChild(foot);
-    return article;
+    if (env.disputed) { stance.appendChild(document.createTextNode(" ")); stance.appendChild(el("span", { class: "flag flag-disputed" }, "disputed")); }
+    stance.appendChild(document.createTextNode(" "));
+    stance.appendChild(el("span", { class: "flag flag-new" }, "new"));
+    row.appendChild(stance);
+    const summary = el("td", { class: "col-summary" });
+    summary.appendChild(el("a", { class: "select-link", "data-select": env.id, href: queryWith({ event: env.id }) + "#details" }, headline(env)));
+    row.appendChild(summary);
+    return row;
   }
   function addArticle(env) {
     const list = document.getElementById("event-list");
     if (!list || document.getElementById("event-" + env.id)) return;
     const empty = document.getElementById("no-events");
     if (empty) empty.remove();
-    const article = buildArticle(env);
+    const article = buildRow(env);
     const start = env.occurred_start ? dayNumber(env.occurred_start) : -Infinity;
-    const articles = $$("article.event", list);
+    const articles = $$("tr.event", list);
     if (tl && tl.mode === "buckets") {
       // The list pages through the log in order: a new event belongs on the last page only.
       if (!document.getElementById("more-events")) list.appendChild(article);
@@ -666,16 +700,18 @@
     });
     list.insertBefore(article, before || null);
   }
-  function addLane(key) {
+  function addLane(key, actor, topic) {
     const lanes = $(".lanes", svg);
     const y = tl.height - BOTTOM + LANE / 2;
-    const group = svgEl("g", { class: "lane", "data-lane": key, "data-y": y });
+    const group = svgEl("g", { class: "lane first", "data-lane": actor, "data-key": key, "data-topic": topic, "data-y": y });
     group.appendChild(svgEl("rect", { class: "lane-bg", x: 0, y: y - 10, width: tl.width, height: 20 }));
     const label = svgEl("text", { class: "lane-label", x: tl.x0 - 10, y: y + 4, "text-anchor": "end" });
-    const name = key ? nameOf(key) : "Meetings & agreements";
+    let name = actor ? nameOf(actor) : "Meetings & agreements";
+    if (topic) name += " · " + topic.replace(/-/g, " ");
     label.textContent = name.length > 27 ? name.slice(0, 26) + "…" : name;
     group.appendChild(label);
     lanes.appendChild(group);
+    fitLabels();
     tl.height += LANE;
     svg.setAttribute("data-height", String(tl.height));
     return group;
@@ -685,8 +721,10 @@
     if (REGISTRY.includes(env.type)) return;
     if ($('#timeline-marks a[data-id="' + CSS.escape(env.id) + '"]')) return;
     const d = env.data || {};
-    const key = d.actor || "";
-    const lane = $('.lane[data-lane="' + CSS.escape(key) + '"]', svg) || addLane(key);
+    const actor = d.actor || "";
+    const topic = actor && !boot.filters.topic ? (d.topic || "") : "";
+    const key = topic ? actor + "|" + topic : actor;
+    const lane = $('.lane[data-key="' + CSS.escape(key) + '"]', svg) || addLane(key, actor, topic);
     const y = Number(lane.getAttribute("data-y"));
     const start = dayNumber(env.occurred_start);
     const end = dayNumber(env.occurred_end) + 1;
@@ -698,7 +736,7 @@
     if (start > tl.asOf) classes.push("future");
     const a = svgEl("a", {
       class: classes.join(" "), href: queryWith({ event: env.id }) + "#details",
-      "data-id": env.id, "data-start": start, "data-end": end, "data-lane": key,
+      "data-id": env.id, "data-start": start, "data-end": end, "data-lane": key, "data-topic": d.topic || "",
       "data-type": env.type, "data-stance": d.stance || "", tabindex: "-1",
     });
     const title = svgEl("title", {});
@@ -738,8 +776,25 @@
     const article = document.getElementById("event-" + targetId);
     if (article && !article.classList.contains("is-voided")) {
       article.classList.add("is-voided");
-      const kicker = article.querySelector(".event-kicker");
-      if (kicker) kicker.insertBefore(el("span", { class: "flag flag-voided" }, "retracted"), kicker.querySelector("time"));
+      const cell = article.querySelector(".col-stance");
+      if (cell) { cell.appendChild(document.createTextNode(" ")); cell.appendChild(el("span", { class: "flag flag-voided" }, "retracted")); }
+    }
+  }
+  let claimsTimer = 0;
+  async function refreshClaims() {
+    // The chart's layout is the server's (chart.claims_chart): ask for this view again and
+    // take its claims section, already escaped there; nothing from the event becomes markup.
+    const body = document.getElementById("claims-body");
+    if (!body) return;
+    try {
+      const response = await fetch(window.location.pathname + window.location.search, { headers: { Accept: "text/html" } });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("claims-body");
+      if (!fresh) return;
+      body.replaceWith(document.importNode(fresh, true));
+      markFuture();
+    } catch (err) {
+      setStatus("error", "The claims chart could not be updated (" + err.message + ").");
     }
   }
   function onAppended(env) {
@@ -755,6 +810,10 @@
     if (env.type === "stance.declared" || env.type === "event.retracted" || env.supersedes) {
       clearTimeout(asOfTimer);
       asOfTimer = setTimeout(refreshMatrix, 150);
+    }
+    if (env.type === "claim.made" || env.type === "event.retracted" || env.supersedes) {
+      clearTimeout(claimsTimer);
+      claimsTimer = setTimeout(refreshClaims, 250);
     }
     if (env.type === "event.retracted" && env.data && env.data.target) markRetracted(env.data.target, env.id);
     if (env.supersedes) markRetracted(env.supersedes, env.id);
