@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
-from stanceline.web import view
+from stanceline.web import chart, view
 from stanceline.web.view import PageState
 from tests.web.conftest import page, statement
 from tests.web.html_tree import Node, parse
@@ -453,3 +454,106 @@ def test_reported_by_narrows_the_matrix_to_what_had_been_published(seeded: TestC
     assert boot(then)["reported_by"] == "2025-12-31"
     bad = page(seeded, "/?reported_by=blorp")
     assert "blorp" in bad.by_id("matrix-section").words() or "blorp" in bad.words()
+
+
+# -- issue 12: the story, the earlier marker, the stance panel --------------------------------
+def test_fit_the_default_window_and_the_slider_span_the_story(seeded: TestClient) -> None:
+    events = seeded.get("/api/events", params={"limit": 1000}).json()["events"]
+    story = [e for e in events if e["type"] in ("stance.declared", "claim.made")
+             and e["occurred_end"]]
+    first = min(e["occurred_start"] or e["occurred_end"] for e in story)
+    last = max(e["occurred_end"] for e in events if e["occurred_end"])
+    doc = page(seeded, "/?as_of=2025-06-01")
+    svg = doc.by_id("timeline-svg")
+    start, end = int(svg.get("data-data-start")), int(svg.get("data-data-end"))
+    day = chart.day_number
+    assert start <= day(date.fromisoformat(first)) < start + 60  # the story, not 1999
+    assert end >= day(date.fromisoformat(last)) + 1
+    assert (int(svg.get("data-view-start")), int(svg.get("data-view-end"))) == (start, end)
+    fit = doc.find("div", role="toolbar").find("a", data_zoom="fit").get("href")
+    assert parse_qs(urlsplit(fit).query)["span"][0].startswith(
+        chart.from_day_number(start).isoformat())
+    # Macron's February 2024 remark, where the story starts, is in the opening view.
+    assert first[:7] <= "2024-02"
+    slider = doc.by_id("as_of_slider")
+    assert slider.get("data-start") >= first[:4] and slider.get("data-start") <= first
+    # The background (KFOR 1999, Crimea 2014) sits behind one "earlier" marker.
+    earlier = doc.by_id("earlier")
+    listed = earlier.find_all("a", data_select=True)
+    assert listed and all(e["occurred_end"] < first for e in events
+                          if e["id"] in {a.get("data-select") for a in listed})
+    assert "1999" in earlier.words()
+    assert svg.find("a", class_="earlier-mark").get("href") == "#earlier"
+
+
+def test_with_all_topics_each_lane_is_an_actor_and_a_topic(seeded: TestClient) -> None:
+    svg = page(seeded).by_id("timeline-svg")
+    lanes = {g.get("data-key"): g for g in svg.find_all("g", class_="lane")}
+    for mark in svg.find_all("a", class_="mark"):
+        lane = lanes[mark.get("data-lane")]
+        assert lane.get("data-topic") == (mark.get("data-topic") if lane.get("data-lane")
+                                          else "")
+    fra = [g for g in lanes.values() if g.get("data-lane") == "fra"]
+    assert len(fra) > 1 and len({g.get("data-topic") for g in fra}) == len(fra)
+    assert "air policing" in " ".join(g.words() for g in fra)
+    # One topic chosen: a lane per actor again.
+    only = page(seeded, "/?topic=troops-in-ukraine").by_id("timeline-svg")
+    assert {g.get("data-topic") for g in only.find_all("g", class_="lane")} == {""}
+
+
+def test_zoom_links_keep_the_windows_centre(seeded: TestClient) -> None:
+    doc = page(seeded, "/?span=2024-06-01..2025-06-30&event=x")
+    toolbar = doc.find("div", role="toolbar")
+    centre = (19875 + 20270) / 2
+    for name in ("in", "out"):
+        zoomed = page(seeded, toolbar.find("a", data_zoom=name).get("href")).by_id(
+            "timeline-svg")
+        middle = (int(zoomed.get("data-view-start")) + int(zoomed.get("data-view-end"))) / 2
+        assert abs(middle - centre) <= 1, name
+
+
+def test_the_stance_panel_shows_actors_by_month_from_the_service(seeded: TestClient) -> None:
+    doc = page(seeded)
+    row_link = doc.by_id("matrix").find("a", class_="row-panel").get("href")
+    assert row_link.startswith("/panel?topic=")
+    headers = doc.by_id("matrix").find_all("a", class_="col-panel")
+    assert {parse_qs(urlsplit(a.get("href")).query)["topic"][0] for a in headers} >= {
+        "troops-in-ukraine", "own-troops"}
+    panel = page(seeded, "/panel?topic=own-troops")
+    svg = panel.by_id("panel-svg")
+    assert svg.get("role") == "img"
+    assert svg.find("pattern", id="hatch")
+    rows = [g.get("data-actor") for g in svg.find_all("g", class_="panel-row")]
+    assert "pol" in rows and "deu" in rows
+    cells = svg.find_all("a", class_="panel-cell")
+    months = len(cells) // len(rows)
+    assert months >= 12 and len(cells) == months * len(rows)
+    # Each cell is the service's answer as of the month's end.
+    for a in cells[:: max(1, len(cells) // 25)]:
+        query = parse_qs(urlsplit(a.get("href")).query)
+        answer = seeded.get("/api/stances", params={
+            "actor": query["actor"][0], "topic": "own-troops",
+            "as_of": query["as_of"][0]}).json()["stances"][0]
+        assert a.get("data-stance") == answer["stance"]
+        assert a.get("data-certain") == ("true" if answer["certain"] else "false")
+        hatched = a.find_all("rect", class_="hatched")
+        assert bool(hatched) == (not answer["certain"])
+        if hatched:
+            assert hatched[0].get("fill") == "url(#hatch)"
+
+
+def test_uncertain_months_are_hatched(seeded: TestClient) -> None:
+    svg = page(seeded, "/panel?topic=troops-in-ukraine").by_id("panel-svg")
+    uncertain = svg.find_all("a", class_="panel-cell", data_certain="false")
+    assert uncertain and all(a.find_all("rect", class_="hatched") for a in uncertain)
+
+
+def test_the_panel_is_escaped_and_strict(seeded: TestClient) -> None:
+    response = seeded.get("/panel?topic=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert response.status_code == 404  # no such topic: the page says so, with the default
+    assert "<script>alert(1)" not in response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    doc = parse(response.text)
+    assert doc.find("div", class_="notices")
+    for node in doc.iter():
+        assert "style" not in node.attrs and not any(n.startswith("on") for n in node.attrs)

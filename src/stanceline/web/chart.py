@@ -645,3 +645,77 @@ def _place_labels(points: list[ClaimPoint], top: float, bottom: float) -> None:
                 break
         placed.append((x, x + width, y, y + height))
         point.label_x, point.label_y = x, y + height / 2
+
+
+# -- the stance panel: actors by month ------------------------------------------------------
+PANEL_LEFT = 190.0
+PANEL_TOP = 40.0
+PANEL_CELL = 24.0
+PANEL_ROW = 22.0
+PANEL_RIGHT = 16.0
+PANEL_BOTTOM = 12.0
+
+
+@dataclass(frozen=True, slots=True)
+class PanelCell:
+    """One actor in one month: the stance as of the month's last day."""
+
+    x: float
+    y: float
+    stance: str
+    certain: bool
+    title: str
+    href: str
+
+
+@dataclass(slots=True)
+class PanelChart:
+    """Actors (rows) by months (columns), coloured by stance; uncertain months hatched."""
+
+    rows: list[tuple[str, str, float]]  # actor, label, y of the row's middle
+    cells: list[PanelCell]
+    months: list[Tick]  # x of each column's left edge; labels thinned to fit
+    width: float
+    height: float
+    left: float = PANEL_LEFT
+    top: float = PANEL_TOP
+    cell: float = PANEL_CELL
+    row: float = PANEL_ROW
+
+
+def month_ends(first: date, last: date, limit: int = 120) -> list[date]:
+    """The last day of each month from `first`'s month to `last`'s (at most `limit`, the
+    latest kept)."""
+    ends: list[date] = []
+    month = date(first.year, first.month, 1)
+    while month <= last:
+        following = _add_months(month, 1)
+        ends.append(following - timedelta(days=1))
+        month = following
+    return ends[-limit:]
+
+
+def panel_chart(actors: Sequence[tuple[str, str]], ends: Sequence[date],
+                answers: Mapping[tuple[str, date], tuple[str, bool, str]],
+                href: Any) -> PanelChart:
+    """Lay out the panel: `answers[(actor, month_end)]` is (stance, certain, words);
+    `href(actor, month_end)` the link of a cell."""
+    rows = [(actor, label, PANEL_TOP + i * PANEL_ROW + PANEL_ROW / 2)
+            for i, (actor, label) in enumerate(actors)]
+    cells: list[PanelCell] = []
+    for actor, label, y in rows:
+        for i, end in enumerate(ends):
+            stance, certain, words = answers.get((actor, end), ("unknown", True, "unknown"))
+            cells.append(PanelCell(
+                x=PANEL_LEFT + i * PANEL_CELL, y=y - PANEL_ROW / 2 + 1, stance=stance,
+                certain=certain,
+                title=f"{label}, {MONTHS[end.month - 1]} {end.year}: {words}",
+                href=href(actor, end)))
+    months = []
+    for i, end in enumerate(ends):
+        text = f"{MONTHS[end.month - 1]} {end.year}" if end.month == 1 or i == 0 \
+            else MONTHS[end.month - 1] if end.month in (4, 7, 10) else ""
+        months.append(Tick(day_number(end), PANEL_LEFT + i * PANEL_CELL, text, end.month == 1))
+    width = PANEL_LEFT + len(ends) * PANEL_CELL + PANEL_RIGHT + 40
+    return PanelChart(rows=rows, cells=cells, months=thinned(months, gap=4), width=width,
+                      height=PANEL_TOP + len(rows) * PANEL_ROW + PANEL_BOTTOM)

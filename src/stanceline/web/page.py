@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from stanceline.deps import ServiceDep
 from stanceline.service import Service
 from stanceline.web.chart import from_day_number
-from stanceline.web.view import PAGE_PARAMETERS, PageState, build_page
+from stanceline.web.view import PAGE_PARAMETERS, PageState, build_page, build_panel
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -76,6 +76,21 @@ async def page(request: Request, service: ServiceDep) -> Response:
     state = PageState.from_query(request.query_params)
     unknown = sorted(set(request.query_params.keys()) - set(PAGE_PARAMETERS))
     html, status = await run_in_threadpool(render, service, state, unknown)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def render_panel(service: Service, query: dict[str, str]) -> tuple[str, int]:
+    """The stance panel's HTML and status, as `render` (CPU-bound: off the event loop)."""
+    context, notices = build_panel(service, query)
+    template = templates.get_template("panel.html")
+    html = template.render({**context, "notices": notices, "asset_version": ASSET_VERSION})
+    return html, max((n.status for n in notices), default=200)
+
+
+@router.get("/panel", response_class=HTMLResponse)
+async def panel(request: Request, service: ServiceDep) -> Response:
+    """Stances over time for a topic: actors by month, coloured by stance (an SVG)."""
+    html, status = await run_in_threadpool(render_panel, service, dict(request.query_params))
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 

@@ -628,3 +628,59 @@ def _cell(state: PageState, as_of: date, actor: str, topic: str,
                 label=stance + ("" if answer.certain else "?"), possible=possible,
                 title=title, evidence=None if decider is None else decider.id,
                 href=href)
+
+
+# -- the stance panel: a topic's actors by month ---------------------------------------------
+PANEL_MONTHS = 60  # the latest five years at most: one stances call per month
+
+
+def build_panel(service: Service, query: Mapping[str, str]) -> tuple[dict[str, Any],
+                                                                       list[Notice]]:
+    """The context of `/panel?topic=`: each actor's stance on a topic as of each month's end,
+    from the month of the topic's first stance to the current month (one `Service.stances`
+    call per month, so the work is bounded by PANEL_MONTHS whatever the log's size)."""
+    notices: list[Notice] = []
+    state, _, _, known_text = _checked(service, PageState.from_query(query), notices)
+    topics = service.topics().topics
+    topic_titles = {t.topic: t.title for t in topics}
+    names = {a.actor: (a.name, a.kind) for a in service.actors().actors}
+    topic = state.topic or (topics[0].topic if topics else None)
+    if state.topic and state.topic not in topic_titles:
+        notices.append(Notice("topic", f"there is no topic {state.topic!r}"))
+        topic = topics[0].topic if topics else None
+    panel = None
+    ends: list[date] = []
+    if topic is not None:
+        pairs = service.stance_pairs(None, topic)
+        kinds = {a: k for a, (_, k) in names.items()}
+        order = {key: i for i, (key, _) in enumerate(chart.GROUPS)}
+        actors = sorted({a for a, _ in pairs}, key=lambda a: (
+            order[chart.GROUP_OF_KIND.get(kinds.get(a, ""), "other")],
+            names.get(a, (a, ""))[0].lower()))
+        events = service.timeline(topic=topic, type="stance.declared",
+                                  known_at=state.known_at, max_events=TIMELINE_EVENTS).events
+        starts = [e.occurred_start or e.occurred_end for e in events]
+        dated = [d for d in starts if d is not None]
+        if dated and actors:
+            ends = chart.month_ends(min(dated), today(), PANEL_MONTHS)
+            answers: dict[tuple[str, date], tuple[str, bool, str]] = {}
+            for end in ends:
+                for s in service.stances(topic=topic, as_of=end.isoformat(),
+                                         known_at=state.known_at,
+                                         reported_by=state.reported_by).stances:
+                    words = s.stance if s.certain else \
+                        f"{s.stance}, not certain (may be {' or '.join(s.possible)})"
+                    answers[(s.actor, end)] = (s.stance, s.certain, words)
+
+            def href(actor: str, end: date) -> str:
+                return PageState(as_of=end.isoformat(), known_at=state.known_at,
+                                 reported_by=state.reported_by, actor=actor,
+                                 topic=topic).query() + "#matrix-section"
+
+            panel = chart.panel_chart([(a, names.get(a, (a, ""))[0]) for a in actors], ends,
+                                      answers, href)
+    return {"topic": topic, "topic_title": topic_titles.get(topic or "", topic or ""),
+            "topics": topics, "panel": panel, "state": state, "known_at_text": known_text,
+            "first": ends[0] if ends else None, "last": ends[-1] if ends else None,
+            "human_date": chart.human_date, "stances": chart.STANCES,
+            "actor": state.actor}, notices
