@@ -178,3 +178,20 @@ def test_the_count_and_the_claims_chart_follow_the_log_live(server: str,
         arg=str(head))
     assert t.page.evaluate("window.__sameDocument") is True
     assert t.console_errors == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_stance_panel_reads_at_every_width(server: str, tab: Callable[[], Tab],
+                                               width: int) -> None:
+    t = tab()
+    t.page.set_viewport_size({"width": width, "height": 900})
+    t.page.goto(f"{server}/panel?topic=troops-in-ukraine")
+    sizes: list[dict[str, Any]] = t.page.evaluate(TEXT_SIZES)
+    assert any("lane-label" in s["where"] for s in sizes)
+    assert [s for s in sizes if s["size"] < 10.95] == []
+    boxes = t.page.evaluate(TICK_BOXES, "#panel-svg")
+    assert len(boxes) >= 2 and overlapping(boxes) == []
+    assert t.page.evaluate("document.documentElement.scrollWidth") <= width
+    assert t.console_errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    t.page.screenshot(path=str(ARTIFACTS / f"panel-{width}.png"))
