@@ -195,3 +195,23 @@ def test_the_stance_panel_reads_at_every_width(server: str, tab: Callable[[], Ta
     assert t.console_errors == []
     ARTIFACTS.mkdir(exist_ok=True)
     t.page.screenshot(path=str(ARTIFACTS / f"panel-{width}.png"))
+
+
+def test_without_javascript_a_phone_still_reads_the_page(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 400, "height": 900},
+                                  java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/?event=x")
+        sizes: list[dict[str, Any]] = page.evaluate(TEXT_SIZES)
+        assert [s for s in sizes if s["size"] < 10.95] == []
+        for chart in ("#timeline-svg", "#claims-svg"):
+            assert overlapping(page.evaluate(TICK_BOXES, chart)) == []
+        # The card of a chosen event is on the page, and the list's pages are links.
+        first = page.locator("#event-list a.select-link").first.get_attribute("href")
+        assert first
+        page.goto(f"{server}/{first}")
+        assert page.locator('#details [data-slot="body"]').is_visible()
+        assert page.locator("#more-events").get_attribute("href")
+    finally:
+        context.close()
