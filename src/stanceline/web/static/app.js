@@ -680,7 +680,7 @@
     row.appendChild(summary);
     return row;
   }
-  function addArticle(env) {
+  function addListRow(env) {
     const list = document.getElementById("event-list");
     if (!list || document.getElementById("event-" + env.id)) return;
     const empty = document.getElementById("no-events");
@@ -818,7 +818,7 @@
     if (env.type === "event.retracted" && env.data && env.data.target) markRetracted(env.data.target, env.id);
     if (env.supersedes) markRetracted(env.supersedes, env.id);
     if (!matches(env)) return;
-    addArticle(env);
+    addListRow(env);
     addMark(env);
     setStatus("live", "Live · new: " + headline(env));
   }
