@@ -333,6 +333,33 @@ def bench(
     typer.echo(benchmark.main_report(report, as_json))
 
 
+@app.command()
+def vocabulary(
+    events: Annotated[Path | None, typer.Option(
+        "--events", help="the curated events folder (default: the checkout's events/)")] = None,
+    readme: Annotated[Path | None, typer.Option(
+        "--readme", help="rewrite this README's Vocabulary section in place")] = None,
+) -> None:
+    """Print the vocabulary (event types and fields, stance values, actor kinds, topics, claim
+    subjects) as Markdown, generated from the payload models and events/."""
+    from stanceline.config import default_events_dir
+    from stanceline.vocabulary import vocabulary_markdown, with_section
+
+    folder = events or default_events_dir()
+    if not folder.is_dir():
+        raise fail(f"no events folder at {folder}")
+    markdown = vocabulary_markdown(folder)
+    if readme is None:
+        typer.echo(markdown, nl=False)
+        return
+    try:
+        readme.write_text(with_section(readme.read_text(encoding="utf-8"), markdown),
+                          encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"wrote the Vocabulary section of {readme}", err=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -370,7 +370,9 @@ def test_user_written_strings_are_escaped(fresh: TestClient) -> None:
     assert not article.find_all("script") and not article.find_all("img")
     # The JSON block: "</script>" inside a string must not end the element.
     scripts = doc.find_all("script")
-    assert len(scripts) == 2
+    # The page's two scripts (app.js, entry.js: the form) and the JSON block; nothing inline.
+    assert sorted((s.get("src") or "").split("?")[0] for s in scripts) == [
+        "", "/static/app.js", "/static/entry.js"]
     block = doc.by_id("boot-data")
     assert block.get("type") == "application/json"
     assert "\\u003c/script\\u003e" in block.text()

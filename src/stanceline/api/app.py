@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from stanceline.api import errors
+from stanceline.api.dates import router as dates_router
 from stanceline.api.events import router as events_router
 from stanceline.api.limits import BodyLimit
 from stanceline.api.live import router as live_router
@@ -56,6 +57,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     app.include_router(hot_stances_router)
     app.include_router(stances_router)
     app.include_router(live_router, dependencies=known)
+    app.include_router(dates_router, dependencies=known)
     install_web(app)
 
     @app.get("/healthz", tags=["meta"])

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from stanceline.deps import ServiceDep
 from stanceline.service import Service
 from stanceline.web.chart import from_day_number
+from stanceline.web.entry import entry_vocabulary
 from stanceline.web.view import PAGE_PARAMETERS, PageState, build_page, build_panel
 
 HERE = Path(__file__).resolve().parent
@@ -43,6 +44,7 @@ templates = Jinja2Templates(env=jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 ))
 templates.env.filters["day_to_date"] = from_day_number
+templates.env.globals["entry"] = entry_vocabulary()
 
 
 def _asset_version() -> str:
