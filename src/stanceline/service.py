@@ -11,8 +11,9 @@ import logging
 import re
 import time as clock
 import uuid
+from calendar import monthrange
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -463,7 +464,8 @@ def periods_between(first: date, last: date, every: str) -> list[tuple[str, date
     for _ in range(period_count(first, last, every)):
         year, month0 = divmod(index, 12)
         after = index + step
-        end = date(after // 12, after % 12 + 1, 1) - timedelta(days=1)
+        end_year, end_month0 = divmod(after - 1, 12)
+        end = date(end_year, end_month0 + 1, monthrange(end_year, end_month0 + 1)[1])
         if every == "month":
             label = f"{year:04d}-{month0 + 1:02d}"
         elif every == "quarter":
