@@ -540,22 +540,26 @@ def events(
     after: Annotated[int, typer.Option("--after", min=0, help="the position to page after")
                      ] = 0,
     limit: Annotated[int, typer.Option("--limit", min=1, help="events per page")] = 100,
+    include_retracted: Annotated[bool, typer.Option(
+        "--include-retracted", help="keep retracted and superseded events (each says what "
+                                    "voided it)")] = False,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
     """The log, filtered and paged as `/api/events` reads it (CSV: one flat row per event)."""
+    from stanceline.api.events import events_page
     from stanceline.api.tables import EVENTS
 
     fmt = chosen(fmt, as_json) or OutputFormat.table
-    page, next_after = run(database, lambda s: s.events(
-        actor=actor, topic=topic, type=type, occurred_from=start, occurred_to=end,
-        known_at=known_at, after=after, limit=limit))
-    wire = {"events": [e.envelope() for e in page], "next_after": next_after}
+    wire = run(database, lambda s: events_page(
+        s, actor=actor, topic=topic, type=type, occurred_from=start, occurred_to=end,
+        known_at=known_at, after=after, limit=limit, include_retracted=include_retracted))
+    next_after = wire["next_after"]
     more = "" if next_after is None else f"; the next page: --after {next_after}"
     print_wire(EVENTS, wire, fmt, ("position", "occurred", "type", "actor", "topic", "stance",
                                    "speaker", "summary"),
-               caption=f"{len(page)} event(s){more}",
+               caption=f"{len(wire['events'])} event(s){more}",
                drop=("speaker", "type", "topic", "occurred"))
 
 

@@ -344,6 +344,7 @@ class Service:
         if every not in PERIODS:
             raise InvalidInput(f"`every` must be one of {', '.join(PERIODS)}, not {every!r}",
                                [{"path": "every", "message": "month, quarter or year"}])
+        topic = self.topic_id(topic)
         first = self.as_of(start, "from", first_day=True)
         last, moment = self._when(end, known_at)
         if first > last:

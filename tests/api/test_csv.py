@@ -337,3 +337,33 @@ def test_openapi_documents_csv_and_the_panel(seeded: TestClient) -> None:
         assert "format" in names, path
     panel = {p["name"] for p in spec["paths"]["/api/panel"]["get"]["parameters"]}
     assert {"topic", "from", "to", "every", "actor", "known_at"} <= panel
+
+
+def test_panel_refuses_unknown_names_like_every_read(seeded: TestClient) -> None:
+    for params in ({"topic": "troops"}, {"actor": "deuu"}, {"actr": "fra"}):
+        r = seeded.get("/api/panel", params={"from": "2025-01", "to": "2025-02", **params})
+        assert r.status_code in (404, 422), (params, r.text)
+    by_title = seeded.get("/api/panel", params={"from": "2025-01", "to": "2025-02",
+                                                "actor": "Germany"})
+    assert by_title.status_code == 200 and {r["actor"] for r in by_title.json()["rows"]} == {
+        "deu"}
+
+
+def test_the_log_csv_says_what_was_retracted(client: TestClient) -> None:
+    first = stance_json(occurred="2025-02-03")
+    first["id"] = "8c6f2f0e-4b7e-4b53-9a8a-000000000001"
+    posted = client.post("/api/events", json={"events": [first]})
+    assert posted.status_code == 201, posted.text
+    retraction = {"type": "event.retracted", "occurred": "2025-02-04",
+                  "data": {"target": first["id"], "reason": "a test"}}
+    assert client.post("/api/events", json={"events": [retraction]}).status_code == 201
+    params = {"include_retracted": "true"}
+    answer = client.get("/api/events", params=params).json()["events"]
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/api/events", params={**params, "format": "csv"}).text, newline="")))
+    assert [r["id"] for r in rows] == [e["id"] for e in answer]
+    voided = next(r for r in rows if r["id"] == first["id"])
+    assert voided["retracted"] == answer[0]["retracted_by"] == rows[1]["id"]
+    assert rows[1]["retracted"] == ""
+    left_out = client.get("/api/events", params={"format": "csv"}).text
+    assert first["id"] not in left_out

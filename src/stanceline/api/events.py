@@ -20,6 +20,7 @@ from stanceline.api.tables import CSV_RESPONSES, EVENTS, FORMAT_HELP, csv_respon
 from stanceline.deps import ServiceDep, Writer
 from stanceline.domain.events import RecordedEvent, format_timestamp
 from stanceline.domain.voids import Void
+from stanceline.service import Service
 
 # Positions are 64-bit integers in both engines.
 MAX_POSITION = 2**63 - 1
@@ -55,15 +56,10 @@ async def list_events(
     As CSV (`format=csv` or `Accept: text/csv`): one flat row per event, the next page's URL
     in a `Link: <...>; rel="next"` header."""
 
-    def read() -> dict[str, Any]:
-        page, next_after = service.events(
-            actor=actor, topic=topic, type=type, occurred_from=from_, occurred_to=to,
-            known_at=known_at, after=after, limit=limit, include_retracted=include_retracted)
-        voids = service.voids([e.id for e in page], known_at) if include_retracted else {}
-        return {"events": [with_void(e, voids.get(e.id)) for e in page],
-                "next_after": next_after}
-
-    answer = await run_in_threadpool(read)
+    answer = await run_in_threadpool(
+        events_page, service, actor=actor, topic=topic, type=type, occurred_from=from_,
+        occurred_to=to, known_at=known_at, after=after, limit=limit,
+        include_retracted=include_retracted)
     if wants_csv(format, request.headers.get("accept")):
         headers = {}
         if answer["next_after"] is not None:
@@ -84,6 +80,21 @@ async def get_event(event_id: str, service: ServiceDep,
         return with_void(event, service.voids([event.id], known_at).get(event.id))
 
     return await run_in_threadpool(read)
+
+
+def events_page(service: Service, *, actor: str | None = None, topic: str | None = None,
+                type: str | None = None, occurred_from: str | None = None,
+                occurred_to: str | None = None, known_at: str | None = None, after: int = 0,
+                limit: int = 100, include_retracted: bool = False) -> dict[str, Any]:
+    """A page of the log as `GET /api/events` answers it, shaped by `EventsPage` (the CLI's
+    `events` prints the same)."""
+    page, next_after = service.events(
+        actor=actor, topic=topic, type=type, occurred_from=occurred_from,
+        occurred_to=occurred_to, known_at=known_at, after=after, limit=limit,
+        include_retracted=include_retracted)
+    voids = service.voids([e.id for e in page], known_at) if include_retracted else {}
+    answer = {"events": [with_void(e, voids.get(e.id)) for e in page], "next_after": next_after}
+    return EventsPage.model_validate(answer).model_dump(mode="json")
 
 
 def with_void(event: RecordedEvent, void: Void | None) -> dict[str, Any]:
