@@ -112,6 +112,34 @@ class TopicsAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class PanelRow:
+    """One actor's stance on one topic as of the end of one period (`period_end`)."""
+
+    period: str
+    period_end: str
+    actor: str
+    topic: str
+    stance: str
+    certain: bool
+    possible: list[str]
+    since: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PanelAnswer:
+    """The stance panel: a row per actor, topic and period (`every`: month, quarter, year)
+    from the period holding `from_` to the one holding `to`, each as of the period's end
+    (the last one as of `to`), as the log stood at `known_at`."""
+
+    topic: str | None
+    from_: str
+    to: str
+    every: str
+    known_at: str
+    rows: list[PanelRow]
+
+
+@dataclass(frozen=True, slots=True)
 class Bucket:
     """How many events of one kind (a stance value, else the event type) one actor has in one
     month (`YYYY-MM`): the timeline of a log too large to draw event by event."""
@@ -151,4 +179,4 @@ class LoadSummary:
 
 # Every answer that has a wire shape (`stanceline.api.models.SHAPES` maps each to its model).
 Answer = (StancesAnswer | HistoryAnswer | ChangesAnswer | ClaimsAnswer | ActorsAnswer
-          | ActorAnswer | TopicsAnswer)
+          | ActorAnswer | TopicsAnswer | PanelAnswer)

@@ -1,4 +1,10 @@
-"""The command line: `stanceline serve | migrate | load | append | verify | ...`."""
+"""The command line: `stanceline serve | migrate | load | append | verify | ...`.
+
+The reads (`stance`, `matrix`, `history`, `changes`, `claims`, `actors`, `topics`, `events`,
+`panel`) call the use cases the API calls and print the same answer: `--format json` is the
+route's JSON, `--format csv` its CSV (the API's one renderer, `stanceline.api.tables`), and
+`--format table` (the default of the new reads) its rows as a rich table fitting the terminal.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ import ipaddress
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -18,6 +25,9 @@ from stanceline.config import Settings
 from stanceline.domain.projections import Evidence, Stance
 from stanceline.errors import StancelineError
 from stanceline.service import Service
+
+if TYPE_CHECKING:
+    from stanceline.api.tables import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Stanceline: who said what, when, on a contested question.")
@@ -28,9 +38,34 @@ DatabaseOpt = Annotated[str | None, typer.Option(
     help="SQLAlchemy URL (default sqlite:///./stanceline.db)")]
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+class OutputFormat(StrEnum):
+    """How a read prints its answer."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON (same as --format json)")]
+FormatOpt = Annotated[OutputFormat | None, typer.Option(
+    "--format", "-f", case_sensitive=False,
+    help="table (rich, fitting the terminal), json (the API's answer) or csv (the API's CSV)")]
 KnownAtOpt = Annotated[str | None, typer.Option(
     "--known-at", help="what the log held then: a timestamp, a date or text")]
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="ISO date or text ('last February'); default today")]
+ReportedByOpt = Annotated[str | None, typer.Option(
+    "--reported-by", help="count only what had been published by this date")]
+EVERY = "*"
+
+
+def chosen(fmt: OutputFormat | None, as_json: bool) -> OutputFormat | None:
+    """The format asked for (`--json` is `--format json`); None: the command's own default."""
+    if as_json:
+        if fmt not in (None, OutputFormat.json):
+            raise fail(f"--json and --format {fmt} disagree: give one of them")
+        return OutputFormat.json
+    return fmt
 
 
 def printed_as_json(answer: Answer, as_json: bool) -> bool:
@@ -40,8 +75,95 @@ def printed_as_json(answer: Answer, as_json: bool) -> bool:
         # commands need not pay for importing FastAPI.
         from stanceline.api.models import to_wire
 
-        typer.echo(json.dumps(to_wire(answer), indent=2, ensure_ascii=False))
+        print_json(to_wire(answer))
     return as_json
+
+
+def print_json(wire: Mapping[str, Any]) -> None:
+    """A JSON answer, indented."""
+    typer.echo(json.dumps(wire, indent=2, ensure_ascii=False))
+
+
+def printed_as(answer: Answer, fmt: OutputFormat | None, display: Sequence[str],
+               title: str | None = None, drop: Sequence[str] = ()) -> bool:
+    """Print an answer in `fmt` through the API's shapes: its JSON, its CSV or its rows as a
+    table of the `display` columns. False (nothing printed) when no format was asked for and
+    the command prints its own text."""
+    if fmt is None:
+        return False
+    from stanceline.api.models import SHAPES
+    from stanceline.api.tables import TABLES
+
+    model = SHAPES[type(answer)]
+    print_wire(TABLES[model], model.wire(answer), fmt, display, title, drop=drop)
+    return True
+
+
+def print_wire(table: Table, wire: Mapping[str, Any], fmt: OutputFormat,
+               display: Sequence[str], title: str | None = None,
+               caption: str | None = None, drop: Sequence[str] = ()) -> None:
+    """A JSON-ready answer as JSON, as its table's CSV, or as a rich table."""
+    from stanceline.api.tables import render_csv
+
+    if fmt is OutputFormat.json:
+        print_json(wire)
+    elif fmt is OutputFormat.csv:
+        typer.echo(render_csv(table, wire), nl=False)
+    else:
+        print_table([{c: row.get(c) for c in display} for row in table.rows(wire)], display,
+                    title, caption, drop)
+
+
+# Columns of long text: they fold to share what the terminal's width leaves; every other
+# column (identifiers, dates, numbers, short words) keeps its text on one line.
+_LONG = {"summary", "quote", "conditions_text", "after_conditions", "title", "description",
+         "note", "aliases", "members", "possible", "name", "claim"}
+
+
+def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
+                title: str | None = None, caption: str | None = None,
+                drop: Sequence[str] = ()) -> None:
+    """Rows as a rich table that fits the terminal: short columns (identifiers, dates,
+    numbers) keep their text on one line, long text folds into what is left; a column empty
+    in every row is left out, and when the terminal is too narrow so are the `drop` columns
+    (in that order), said in the caption; what still does not fit folds. Text is shown as
+    written (no markup)."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    from stanceline.api.tables import cell
+
+    console = Console(soft_wrap=False, highlight=False)
+    texts = [{c: cell(r.get(c)) for c in columns} for r in rows]
+    shown = [c for c in columns if any(t[c] for t in texts)] or list(columns)
+    natural = {c: max([len(c), *(len(t[c]) for t in texts)]) for c in shown}
+
+    def needed(cols: Sequence[str]) -> int:
+        return sum(natural[c] if c not in _LONG else min(natural[c], 16) for c in cols) + 3 * (
+            len(cols) - 1)
+
+    left_out = []
+    for column in [c for c in drop if c in shown]:
+        if needed(shown) <= console.width:
+            break
+        shown.remove(column)
+        left_out.append(column)
+    note = caption or f"{len(rows)} row(s)"
+    if left_out:
+        note += f" (too narrow for {', '.join(left_out)}: --format csv has every column)"
+    grid = RichTable(title=title, caption=note, header_style="bold", show_edge=False,
+                     pad_edge=False)
+    for column in shown:
+        grid.add_column(column, overflow="fold", no_wrap=column not in _LONG)
+    for text in texts:
+        grid.add_row(*(Text(text[c]) for c in shown))
+    console.print(grid)
+
+
+def every_or(name: str) -> str | None:
+    """`'*'` means every actor (or topic): no filter."""
+    return None if name.strip() == EVERY else name
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -241,21 +363,32 @@ def _evidence_lines(evidence: list[Evidence]) -> list[str]:
     return lines
 
 
+STANCE_COLUMNS = ("actor", "topic", "speaker", "stance", "certain", "possible", "since",
+                  "conditions_text", "last_stated")
+STANCE_DROP = ("last_stated", "speaker", "topic")
+
+
 @app.command()
 def stance(
-    actor: Annotated[str, typer.Argument(help="an actor id or any of its names")],
-    topic: Annotated[str, typer.Argument(help="a topic id, e.g. troops-in-ukraine")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date or text")] = None,
+    actor: Annotated[str, typer.Argument(help="an actor id or any of its names; '*': every "
+                                              "actor")],
+    topic: Annotated[str, typer.Argument(help="a topic id, e.g. troops-in-ukraine; '*': every "
+                                              "topic")],
+    as_of: AsOfOpt = None,
     known_at: KnownAtOpt = None,
-    reported_by: Annotated[str | None, typer.Option(
-        "--reported-by", help="count only what had been published by this date")] = None,
+    reported_by: ReportedByOpt = None,
+    fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
     """An actor's stance on a topic as of a date, with the evidence (a person: what they
-    voiced, one line per actor they spoke for)."""
-    answer = run(database, lambda s: s.stance(actor, topic, as_of, known_at, reported_by))
-    if printed_as_json(answer, as_json):
+    voiced, one line per actor they spoke for). By default a line per stance and its evidence;
+    `--format table|json|csv` prints the answer of `/api/stances`."""
+    fmt = chosen(fmt, as_json)
+    answer = run(database, lambda s: s.stances(actor=every_or(actor), topic=every_or(topic),
+                                               as_of=as_of, known_at=known_at,
+                                               reported_by=reported_by))
+    if printed_as(answer, fmt, STANCE_COLUMNS, f"as of {answer.as_of}", STANCE_DROP):
         return
     typer.echo(f"as of {answer.as_of} (known at {answer.known_at})")
     for item in answer.stances:
@@ -269,12 +402,17 @@ def history(
     actor: Annotated[str, typer.Argument(help="an actor id or any of its names")],
     topic: Annotated[str, typer.Argument(help="a topic id")],
     known_at: KnownAtOpt = None,
+    fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
-    """Each change of an actor's stance on a topic."""
+    """Each change of an actor's stance on a topic (`--format`: the answer of
+    `/api/history`)."""
+    fmt = chosen(fmt, as_json)
     answer = run(database, lambda s: s.history(actor, topic, known_at))
-    if printed_as_json(answer, as_json):
+    if printed_as(answer, fmt, ("since", "actor", "stance", "certain", "conditions_text",
+                                "quote", "document"), f"{answer.actor} on {answer.topic}",
+                  ("document", "actor" if answer.speaker is None else "", "certain")):
         return
     if not answer.changes:
         typer.echo(f"{answer.actor} has declared no stance on {answer.topic}")
@@ -295,17 +433,191 @@ def changes(
                    ] = None,
     topic: Annotated[str | None, typer.Option("--topic")] = None,
     known_at: KnownAtOpt = None,
+    fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
-    """Who moved between two dates."""
+    """Who moved between two dates (`--format`: the answer of `/api/changes`)."""
+    fmt = chosen(fmt, as_json)
     answer = run(database, lambda s: s.changes(start, end, topic, known_at))
-    if printed_as_json(answer, as_json):
+    if printed_as(answer, fmt, ("actor", "topic", "before", "after", "after_since",
+                                "after_conditions", "quote"),
+                  f"from {answer.from_} to {answer.to}", ("after_conditions", "after_since")):
         return
     typer.echo(f"from {answer.from_} to {answer.to}: {len(answer.changes)} moved")
     for move in answer.changes:
         typer.echo(f"{move.actor} on {move.topic}: {move.before.stance} -> "
                    f"{move.after.stance}")
+
+
+@app.command()
+def matrix(
+    topic: Annotated[str, typer.Argument(help="a topic id; '*': every topic")],
+    as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
+    reported_by: ReportedByOpt = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="one actor's row")] = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """The stance matrix of a topic as of a date: every actor's stance, whether it is
+    certain, since when and on what conditions (`/api/stances?topic=`)."""
+    fmt = chosen(fmt, as_json) or OutputFormat.table
+    answer = run(database, lambda s: s.stances(actor=actor, topic=every_or(topic),
+                                               as_of=as_of, known_at=known_at,
+                                               reported_by=reported_by))
+    one_topic = every_or(topic) is not None
+    printed_as(answer, fmt, [c for c in STANCE_COLUMNS if not (one_topic and c == "topic")],
+               f"{topic} as of {answer.as_of}" if one_topic else f"as of {answer.as_of}",
+               STANCE_DROP)
+
+
+@app.command()
+def claims(
+    subject: Annotated[str | None, typer.Option("--subject", help="e.g. force-size")] = None,
+    as_of: AsOfOpt = None,
+    known_at: KnownAtOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """The numbers claimed, by whom and when (`/api/claims`)."""
+    fmt = chosen(fmt, as_json) or OutputFormat.table
+    answer = run(database, lambda s: s.claims(subject, as_of, known_at))
+    if fmt is not OutputFormat.table:
+        printed_as(answer, fmt, ())
+        return
+    from stanceline.api.tables import cell
+
+    rows = [{"occurred": c.occurred, "by": c.actor or c.speaker, "subject": c.subject,
+             "claim": " ".join(p for p in (
+                 c.qualifier, cell(c.value) if c.value is not None
+                 else f"{cell(c.low)}-{cell(c.high)}", c.unit) if p),
+             "certain": c.certain, "summary": c.summary} for c in answer.claims]
+    print_table(rows, ("occurred", "by", "claim") if subject else (
+        "occurred", "by", "subject", "claim", "certain", "summary"),
+                f"{subject or 'claims'} as of {answer.as_of}")
+
+
+@app.command()
+def actors(
+    q: Annotated[str | None, typer.Option("--q", "-q", help="a name or alias to match")
+                 ] = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """The actor directory, or the actors a name matches (`/api/actors`)."""
+    fmt = chosen(fmt, as_json) or OutputFormat.table
+    answer = run(database, lambda s: s.actors(q))
+    printed_as(answer, fmt, ("actor", "name", "kind", "aliases", "represents", "members"),
+               drop=("members", "represents"))
+
+
+@app.command()
+def topics(
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Every topic (`/api/topics`)."""
+    fmt = chosen(fmt, as_json) or OutputFormat.table
+    answer = run(database, lambda s: s.topics())
+    printed_as(answer, fmt, ("topic", "title"))
+
+
+@app.command()
+def events(
+    actor: Annotated[str | None, typer.Option("--actor", help="an actor id")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="a topic id")] = None,
+    type: Annotated[str | None, typer.Option("--type", help="an event type, e.g. "
+                                                            "stance.declared")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="occurred on or after (ISO or "
+                                                             "text)")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="occurred on or before")] = None,
+    known_at: KnownAtOpt = None,
+    after: Annotated[int, typer.Option("--after", min=0, help="the position to page after")
+                     ] = 0,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="events per page")] = 100,
+    include_retracted: Annotated[bool, typer.Option(
+        "--include-retracted", help="keep retracted and superseded events (each says what "
+                                    "voided it)")] = False,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """The log, filtered and paged as `/api/events` reads it (CSV: one flat row per event)."""
+    from stanceline.api.events import events_page
+    from stanceline.api.tables import EVENTS
+
+    fmt = chosen(fmt, as_json) or OutputFormat.table
+    wire = run(database, lambda s: events_page(
+        s, actor=actor, topic=topic, type=type, occurred_from=start, occurred_to=end,
+        known_at=known_at, after=after, limit=limit, include_retracted=include_retracted))
+    next_after = wire["next_after"]
+    more = "" if next_after is None else f"; the next page: --after {next_after}"
+    print_wire(EVENTS, wire, fmt, ("position", "occurred", "type", "actor", "topic", "stance",
+                                   "speaker", "summary"),
+               caption=f"{len(wire['events'])} event(s){more}",
+               drop=("speaker", "type", "topic", "occurred"))
+
+
+# The panel as a grid: one letter a stance ("?" after it while not certain).
+_STANCE_MARKS = {"supports": "S", "opposes": "O", "conditional": "C", "undecided": "U",
+                 "unknown": "."}
+
+
+@app.command()
+def panel(
+    topic: Annotated[str, typer.Argument(help="a topic id; '*': every topic")],
+    start: Annotated[str, typer.Option("--from", help="the first period holds this date")],
+    end: Annotated[str | None, typer.Option("--to", help="the last period holds this date "
+                                                         "(default today)")] = None,
+    every: Annotated[str, typer.Option("--every", help="month, quarter or year")] = "month",
+    actor: Annotated[str | None, typer.Option("--actor", help="one actor")] = None,
+    known_at: KnownAtOpt = None,
+    fmt: FormatOpt = None,
+    as_json: JsonOpt = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """The stance panel (`/api/panel`): each actor's stance as of the end of each period.
+    As a table: actors by periods (S supports, O opposes, C conditional, U undecided, .
+    unknown; "?" while not certain) when the periods fit the terminal, else one row per
+    actor and period."""
+    fmt = chosen(fmt, as_json) or OutputFormat.table
+    answer = run(database, lambda s: s.panel(start, end, topic=every_or(topic), every=every,
+                                             actor=actor, known_at=known_at))
+    title = (f"{answer.topic or 'every topic'}, every {answer.every}, "
+             f"{answer.from_} to {answer.to}")
+    if fmt is not OutputFormat.table:
+        printed_as(answer, fmt, (), title)
+        return
+    print_panel(answer.rows, title)
+
+
+def print_panel(rows: Sequence[Any], title: str) -> None:
+    """The panel's rows as grids of actors by periods, as many periods to a grid as the
+    terminal's width holds."""
+    from rich.console import Console
+
+    periods = list(dict.fromkeys(r.period for r in rows))
+    pairs = list(dict.fromkeys((r.actor, r.topic) for r in rows))
+    several = len({t for _, t in pairs}) > 1
+    names = {(a, t): f"{a} {t}" if several else a for a, t in pairs}
+    label = min(max((len(n) for n in names.values()), default=5), 30)
+    width = max(len(p) for p in periods) + 3 if periods else 10
+    per_grid = max(1, (Console().width - label - 3) // width)
+    cells = {(r.actor, r.topic, r.period):
+             _STANCE_MARKS.get(r.stance, r.stance) + ("" if r.certain else "?") for r in rows}
+    legend = "S supports, O opposes, C conditional, U undecided, . unknown; ? not certain"
+    for first in range(0, max(len(periods), 1), per_grid):
+        chunk = periods[first:first + per_grid]
+        grid = [{"actor": names[a, t], **{p: cells.get((a, t, p), "") for p in chunk}}
+                for a, t in pairs]
+        last = first + per_grid >= len(periods)
+        print_table(grid, ("actor", *chunk), title if first == 0 else None,
+                    legend if last else " ")
 
 
 @app.command()

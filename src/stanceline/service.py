@@ -11,6 +11,7 @@ import logging
 import re
 import time as clock
 import uuid
+from calendar import monthrange
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -28,6 +29,8 @@ from stanceline.answers import (
     HistoryAnswer,
     LoadSummary,
     Move,
+    PanelAnswer,
+    PanelRow,
     StancesAnswer,
     TimelineAnswer,
     TopicsAnswer,
@@ -330,6 +333,55 @@ class Service:
         return ClaimsAnswer(subject, day.isoformat(), format_timestamp(moment),
                             [claim_of(e, day) for e in found])
 
+    def panel(self, start: str, end: str | None = None, *, topic: str | None = None,
+              every: str = "month", actor: str | None = None,
+              known_at: str | None = None) -> PanelAnswer:
+        """The stance panel: for each period (`every`: month, quarter or year) from the one
+        holding `start` to the one holding `end` (default today), each (actor, topic) with a
+        stance event and its stance as of the period's end (the last period's: `end`), whether
+        it is certain and since when. One as-of probe per pair and period, so it is bounded:
+        at most `MAX_PANEL_PERIODS` periods and `MAX_PANEL_CELLS` rows."""
+        if every not in PERIODS:
+            raise InvalidInput(f"`every` must be one of {', '.join(PERIODS)}, not {every!r}",
+                               [{"path": "every", "message": "month, quarter or year"}])
+        topic = self.topic_id(topic)
+        first = self.as_of(start, "from", first_day=True)
+        last, moment = self._when(end, known_at)
+        if first > last:
+            raise InvalidInput(f"`from` ({first}) is after `to` ({last})",
+                               [{"path": "from", "message": "must not be after `to`"}])
+        count = period_count(first, last, every)
+        if count > MAX_PANEL_PERIODS:
+            raise InvalidInput(
+                f"the panel spans {count} periods of a {every}: at most "
+                f"{MAX_PANEL_PERIODS} (narrow `from`/`to` or choose a longer `every`)",
+                [{"path": "every", "message": f"at most {MAX_PANEL_PERIODS} periods"}])
+        periods = periods_between(first, last, every)
+        bound = None if known_at is None else moment
+        actor_id = None if actor is None else self.actor_id(actor)
+        speaker = None
+        if actor_id is not None and self.is_person(actor_id):
+            pairs, speaker = self.store.voiced_pairs(actor_id, topic), actor_id
+        elif actor_id is not None and topic is not None:
+            pairs = [(actor_id, topic)]
+        else:
+            pairs = self.store.stance_pairs(actor_id, topic)
+        if len(pairs) * len(periods) > MAX_PANEL_CELLS:
+            raise InvalidInput(
+                f"the panel would have {len(pairs) * len(periods)} rows ({len(pairs)} pairs x "
+                f"{len(periods)} periods): at most {MAX_PANEL_CELLS} (name an actor or a "
+                "topic, or narrow the dates)",
+                [{"path": "every", "message": f"at most {MAX_PANEL_CELLS} rows"}])
+        rows: list[PanelRow] = []
+        for label, period_end in periods:
+            day = min(period_end, last)
+            for a, t in pairs:
+                found = self.store.stance(a, t, day, bound, speaker=speaker)
+                rows.append(PanelRow(label, day.isoformat(), a, t, found.stance, found.certain,
+                                     found.possible, found.since))
+        return PanelAnswer(topic, first.isoformat(), last.isoformat(), every,
+                           format_timestamp(moment), rows)
+
     def actors(self, q: str | None = None) -> ActorsAnswer:
         """The actor directory, optionally matched by name or alias."""
         return ActorsAnswer(self.store.actors(q))
@@ -389,6 +441,41 @@ class Service:
 
 
 _IDENT = re.compile(IDENT_PATTERN)
+
+# The stance panel's periods, and its bounds (each row is one as-of probe).
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+PERIODS = tuple(PERIOD_MONTHS)
+MAX_PANEL_PERIODS = 600
+MAX_PANEL_CELLS = 200_000
+
+
+def period_count(first: date, last: date, every: str) -> int:
+    """How many periods of a month, quarter or year `periods_between` would list."""
+    step = PERIOD_MONTHS[every]
+    return ((last.year * 12 + last.month - 1) // step
+            - (first.year * 12 + first.month - 1) // step + 1)
+
+
+def periods_between(first: date, last: date, every: str) -> list[tuple[str, date]]:
+    """The periods (label, last day) from the one holding `first` to the one holding `last`:
+    months `2025-02`, quarters `2025-Q1`, years `2025`."""
+    step = PERIOD_MONTHS[every]
+    index = (first.year * 12 + first.month - 1) // step * step
+    found: list[tuple[str, date]] = []
+    for _ in range(period_count(first, last, every)):
+        year, month0 = divmod(index, 12)
+        after = index + step
+        end_year, end_month0 = divmod(after - 1, 12)
+        end = date(end_year, end_month0 + 1, monthrange(end_year, end_month0 + 1)[1])
+        if every == "month":
+            label = f"{year:04d}-{month0 + 1:02d}"
+        elif every == "quarter":
+            label = f"{year:04d}-Q{month0 // 3 + 1}"
+        else:
+            label = f"{year:04d}"
+        found.append((label, end))
+        index = after
+    return found
 
 
 def today() -> date:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from stanceline.api.models import (
@@ -16,9 +16,11 @@ from stanceline.api.models import (
     VerifyOut,
 )
 from stanceline.api.respond import respond
+from stanceline.api.tables import CSV_RESPONSES, EVENTS, FORMAT_HELP, csv_response, wants_csv
 from stanceline.deps import ServiceDep, Writer
 from stanceline.domain.events import RecordedEvent, format_timestamp
 from stanceline.domain.voids import Void
+from stanceline.service import Service
 
 # Positions are 64-bit integers in both engines.
 MAX_POSITION = 2**63 - 1
@@ -33,9 +35,10 @@ async def append_events(body: AppendRequest, service: ServiceDep, _: Writer) -> 
     return respond(AppendResponse, {"appended": appended}, status_code=201)
 
 
-@router.get("/events", response_model=EventsPage)
+@router.get("/events", response_model=EventsPage, responses=CSV_RESPONSES)
 async def list_events(
     service: ServiceDep,
+    request: Request,
     actor: str | None = None,
     topic: str | None = None,
     type: str | None = None,
@@ -45,20 +48,25 @@ async def list_events(
     after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1)] = 100,
     include_retracted: bool = False,
-) -> dict[str, Any]:
+    format: Annotated[Literal["json", "csv"] | None, Query(description=FORMAT_HELP)] = None,
+) -> dict[str, Any] | Response:
     """Events in position order, filtered; `next_after` is the cursor of the next page.
     Events retracted or superseded as known at `known_at` are left out unless
-    `include_retracted=true` (each then says `retracted_by` or `superseded_by`, and when)."""
+    `include_retracted=true` (each then says `retracted_by` or `superseded_by`, and when).
+    As CSV (`format=csv` or `Accept: text/csv`): one flat row per event, the next page's URL
+    in a `Link: <...>; rel="next"` header."""
 
-    def read() -> dict[str, Any]:
-        page, next_after = service.events(
-            actor=actor, topic=topic, type=type, occurred_from=from_, occurred_to=to,
-            known_at=known_at, after=after, limit=limit, include_retracted=include_retracted)
-        voids = service.voids([e.id for e in page], known_at) if include_retracted else {}
-        return {"events": [with_void(e, voids.get(e.id)) for e in page],
-                "next_after": next_after}
-
-    return await run_in_threadpool(read)
+    answer = await run_in_threadpool(
+        events_page, service, actor=actor, topic=topic, type=type, occurred_from=from_,
+        occurred_to=to, known_at=known_at, after=after, limit=limit,
+        include_retracted=include_retracted)
+    if wants_csv(format, request.headers.get("accept")):
+        headers = {}
+        if answer["next_after"] is not None:
+            following = request.url.include_query_params(after=answer["next_after"])
+            headers["Link"] = f'<{following}>; rel="next"'
+        return csv_response(EVENTS, answer, request.query_params, headers)
+    return answer
 
 
 @router.get("/events/{event_id}", response_model=EventOut)
@@ -72,6 +80,21 @@ async def get_event(event_id: str, service: ServiceDep,
         return with_void(event, service.voids([event.id], known_at).get(event.id))
 
     return await run_in_threadpool(read)
+
+
+def events_page(service: Service, *, actor: str | None = None, topic: str | None = None,
+                type: str | None = None, occurred_from: str | None = None,
+                occurred_to: str | None = None, known_at: str | None = None, after: int = 0,
+                limit: int = 100, include_retracted: bool = False) -> dict[str, Any]:
+    """A page of the log as `GET /api/events` answers it, shaped by `EventsPage` (the CLI's
+    `events` prints the same)."""
+    page, next_after = service.events(
+        actor=actor, topic=topic, type=type, occurred_from=occurred_from,
+        occurred_to=occurred_to, known_at=known_at, after=after, limit=limit,
+        include_retracted=include_retracted)
+    voids = service.voids([e.id for e in page], known_at) if include_retracted else {}
+    answer = {"events": [with_void(e, voids.get(e.id)) for e in page], "next_after": next_after}
+    return EventsPage.model_validate(answer).model_dump(mode="json")
 
 
 def with_void(event: RecordedEvent, void: Void | None) -> dict[str, Any]:

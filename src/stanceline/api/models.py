@@ -18,6 +18,7 @@ from stanceline.answers import (
     ChangesAnswer,
     ClaimsAnswer,
     HistoryAnswer,
+    PanelAnswer,
     StancesAnswer,
     TopicsAnswer,
 )
@@ -269,6 +270,28 @@ class TopicsOut(Out):
     topics: list[TopicOut]
 
 
+class PanelRowOut(Out):
+    period: str = Field(description="the period: `2025-02` (month), `2025-Q1` (quarter), "
+                                    "`2025` (year)")
+    period_end: str = Field(description="the day the stance is taken as of: the period's last "
+                                        "day (the last period's: `to`)")
+    actor: str
+    topic: str
+    stance: str
+    certain: bool
+    possible: list[str]
+    since: str | None
+
+
+class PanelOut(Out):
+    topic: str | None
+    from_: str = Field(validation_alias="from_", serialization_alias="from")
+    to: str
+    every: str
+    known_at: str
+    rows: list[PanelRowOut]
+
+
 # Each typed answer of the service and the response model that shapes it on the wire.
 SHAPES: dict[type[Any], type[Out]] = {
     StancesAnswer: StancesOut,
@@ -278,6 +301,7 @@ SHAPES: dict[type[Any], type[Out]] = {
     ActorsAnswer: ActorsOut,
     ActorAnswer: ActorDetailOut,
     TopicsAnswer: TopicsOut,
+    PanelAnswer: PanelOut,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -14,11 +14,13 @@ from stanceline.api.models import (
     ChangesOut,
     ClaimsOut,
     HistoryOut,
+    PanelOut,
     StancesOut,
     TopicsOut,
 )
 from stanceline.api.params import known_query, refuse_unknown
 from stanceline.api.respond import respond
+from stanceline.api.tables import CSV_RESPONSES, FORMAT_HELP, respond_table
 from stanceline.deps import ServiceDep, get_service
 from stanceline.errors import InvalidInput
 from stanceline.service import Service
@@ -36,6 +38,7 @@ KNOWN_AT_HELP = ("what the log held at this time: an ISO timestamp (UTC), a date
 AsOf = Annotated[str | None, Query(max_length=200, description=AS_OF_HELP)]
 KnownAt = Annotated[str | None, Query(max_length=200, description=KNOWN_AT_HELP)]
 Name = Annotated[str, Query(min_length=1, max_length=200)]
+Format = Annotated[Literal["json", "csv"] | None, Query(description=FORMAT_HELP)]
 
 # The single-pair as-of probe is a short, bounded index probe: it runs on the event loop,
 # which is cheaper than a hop to the thread pool. Every other read may scan (a matrix, a
@@ -56,6 +59,8 @@ _STANCES_PARAMETERS = [
     _query_param("reported_by", 200, "count only events whose source was published by this "
                                      "date (ISO or text); a source dated only to a month is "
                                      "possible inside that month"),
+    {"name": "format", "in": "query", "required": False, "description": FORMAT_HELP,
+     "schema": {"type": "string", "enum": ["json", "csv"]}},
 ]
 
 
@@ -70,8 +75,8 @@ def _text(request: Request, name: str, max_length: int) -> str | None:
     return value
 
 
-@hot_router.get("/stances", response_model=StancesOut,
-            openapi_extra={"parameters": _STANCES_PARAMETERS})
+@hot_router.get("/stances", response_model=StancesOut, responses=CSV_RESPONSES,
+                openapi_extra={"parameters": _STANCES_PARAMETERS})
 async def stances(request: Request) -> Response:
     """Stances as of a date (`as_of`), as known at a time (`known_at`)."""
     service = await get_service(request)
@@ -87,53 +92,82 @@ async def stances(request: Request) -> Response:
     as_of = _text(request, "as_of", 200)
     known_at = _text(request, "known_at", 200)
     reported_by = _text(request, "reported_by", 200)
+    format = _text(request, "format", 4)
     if actor is not None and topic is not None:
         # One pair: inline even on PostgreSQL. Measured, a thread hop per request halves the
         # throughput there (the round trip is short next to the hop); more processes scale it.
         answer = service.stances(actor=actor, topic=topic, as_of=as_of, known_at=known_at,
                                  reported_by=reported_by)
-        return respond(StancesOut, answer)
+        return respond_table(StancesOut, answer, request, format)
     # A matrix (a topic's, an actor's or all pairs): one probe per pair, off the event loop.
-    return await run_in_threadpool(_stances, service, actor, topic, as_of, known_at,
-                                   reported_by)
+    return await run_in_threadpool(_stances, service, request, actor, topic, as_of, known_at,
+                                   reported_by, format)
 
 
-def _stances(service: Service, actor: str | None, topic: str | None, as_of: str | None,
-             known_at: str | None, reported_by: str | None) -> Response:
+def _stances(service: Service, request: Request, actor: str | None, topic: str | None,
+             as_of: str | None, known_at: str | None, reported_by: str | None,
+             format: str | None) -> Response:
     answer = service.stances(actor=actor, topic=topic, as_of=as_of, known_at=known_at,
                              reported_by=reported_by)
-    return respond(StancesOut, answer)
+    return respond_table(StancesOut, answer, request, format)
 
 
-@router.get("/history", response_model=HistoryOut)
-def history(service: ServiceDep, actor: Name, topic: Name,
-            known_at: KnownAt = None) -> Response:
+@router.get("/history", response_model=HistoryOut, responses=CSV_RESPONSES)
+def history(service: ServiceDep, request: Request, actor: Name, topic: Name,
+            known_at: KnownAt = None, format: Format = None) -> Response:
     """Each change of an actor's stance on a topic, with its evidence."""
-    return respond(HistoryOut, service.history(actor, topic, known_at))
+    return respond_table(HistoryOut, service.history(actor, topic, known_at), request, format)
 
 
-@router.get("/changes", response_model=ChangesOut, response_model_by_alias=True)
-def changes(service: ServiceDep,
+@router.get("/changes", response_model=ChangesOut, response_model_by_alias=True,
+            responses=CSV_RESPONSES)
+def changes(service: ServiceDep, request: Request,
             from_: Annotated[str, Query(alias="from", min_length=1, max_length=200)],
             to: AsOf = None, topic: Annotated[str | None, Query(max_length=80)] = None,
-            known_at: KnownAt = None) -> Response:
+            known_at: KnownAt = None, format: Format = None) -> Response:
     """Who moved between two dates: before, after, evidence."""
-    return respond(ChangesOut, service.changes(from_, to, topic, known_at))
+    return respond_table(ChangesOut, service.changes(from_, to, topic, known_at), request,
+                         format)
 
 
-@router.get("/claims", response_model=ClaimsOut)
-def claims(service: ServiceDep,
+@router.get("/claims", response_model=ClaimsOut, responses=CSV_RESPONSES)
+def claims(service: ServiceDep, request: Request,
            subject: Annotated[str | None, Query(max_length=80)] = None,
-           as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+           as_of: AsOf = None, known_at: KnownAt = None, format: Format = None) -> Response:
     """Numbers claimed (e.g. `force-size`), by whom and when."""
-    return respond(ClaimsOut, service.claims(subject, as_of, known_at))
+    return respond_table(ClaimsOut, service.claims(subject, as_of, known_at), request, format)
 
 
-@router.get("/actors", response_model=ActorsOut)
-def actors(service: ServiceDep,
-           q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+@router.get("/panel", response_model=PanelOut, response_model_by_alias=True,
+            responses=CSV_RESPONSES)
+def panel(service: ServiceDep, request: Request,
+          from_: Annotated[str, Query(alias="from", min_length=1, max_length=200,
+                                      description="the first period holds this date")],
+          to: Annotated[str | None, Query(max_length=200, description=(
+              "the last period holds this date, and is taken as of it. Default: today"))
+                        ] = None,
+          topic: Annotated[str | None, Query(max_length=80, description=(
+              "a topic id; default: every topic"))] = None,
+          every: Annotated[Literal["month", "quarter", "year"], Query(
+              description="the period: month (`2025-02`), quarter (`2025-Q1`), year")
+                           ] = "month",
+          actor: Annotated[str | None, Query(max_length=200, description=(
+              "one actor (an id or any of its names); default: every actor with a stance"))
+                           ] = None,
+          known_at: KnownAt = None, format: Format = None) -> Response:
+    """The stance panel: one row per actor and period, the stance as of the period's end and
+    whether it is certain (at most 600 periods)."""
+    answer = service.panel(from_, to, topic=topic, every=every, actor=actor,
+                           known_at=known_at)
+    return respond_table(PanelOut, answer, request, format)
+
+
+@router.get("/actors", response_model=ActorsOut, responses=CSV_RESPONSES)
+def actors(service: ServiceDep, request: Request,
+           q: Annotated[str | None, Query(max_length=200)] = None,
+           format: Format = None) -> Response:
     """Actors with their aliases; `q` matches names and aliases (case and accents ignored)."""
-    return respond(ActorsOut, service.actors(q))
+    return respond_table(ActorsOut, service.actors(q), request, format)
 
 
 @router.get("/actors/{actor}", response_model=ActorDetailOut)
@@ -142,7 +176,7 @@ def actor(service: ServiceDep, actor: str) -> Response:
     return respond(ActorDetailOut, service.actor(actor))
 
 
-@router.get("/topics", response_model=TopicsOut)
-def topics(service: ServiceDep) -> Response:
+@router.get("/topics", response_model=TopicsOut, responses=CSV_RESPONSES)
+def topics(service: ServiceDep, request: Request, format: Format = None) -> Response:
     """Every topic."""
-    return respond(TopicsOut, service.topics())
+    return respond_table(TopicsOut, service.topics(), request, format)
