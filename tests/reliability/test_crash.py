@@ -60,7 +60,15 @@ def test_sigkill_under_load_loses_nothing_acknowledged(database: str, tmp_path: 
              for i in range(WRITERS)]
     for p in procs:
         p.start()
-    time.sleep(3.0)
+    # Kill once the writers are under way (a fixed pause starves them on a loaded machine:
+    # spawned processes can take seconds to import), and at most after 60 s.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done = sum(len(path.read_text().split()) for path in acks if path.exists())
+        if done > 40:
+            break
+        time.sleep(0.2)
+    time.sleep(0.5)
     server.kill()
     for p in procs:
         p.join(timeout=30)
