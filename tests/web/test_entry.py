@@ -70,7 +70,10 @@ def test_a_valid_event_lands_and_shows_live(server: str, tab: Callable[[], Tab])
     assert "Appended at position" in (t.page.text_content("#entry-status") or "")
     # It appears through the page's live updates, without a reload.
     t.page.wait_for_selector(f"#event-{event_id}", timeout=5_000)
-    assert t.page.text_content(f"#event-{event_id} h3") == summary
+    # The event list is a compact table: the new row names its actor and stance.
+    row = t.page.text_content(f"#event-{event_id}") or ""
+    assert "Poland" in row, row
+    assert t.page.get_attribute(f"#event-{event_id}", "data-stance") == "opposes"
     landed = httpx.get(f"{server}/api/events/{event_id}").json()
     assert landed["occurred_start"] == "2025-03-03" and landed["data"]["actor"] == "pol"
     assert landed["source"]["quote"] == QUOTE
