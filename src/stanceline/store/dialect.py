@@ -310,20 +310,11 @@ class PostgresDialect(Dialect):
         conn.autocommit = True
         return conn
 
-    @staticmethod
-    def read_id(value: Any) -> str:
-        """Driver rows carry uuid.UUID."""
-        return str(value)
-
-    @staticmethod
-    def read_day(value: Any) -> date | None:
-        """Driver rows carry dates."""
-        return value  # type: ignore[no-any-return]
-
-    @staticmethod
-    def read_moment(value: Any) -> datetime:
-        """Driver rows carry aware datetimes."""
-        return to_utc(value)
+    # psycopg hands back uuid.UUID, dates and aware datetimes, as SQLAlchemy's types do:
+    # the Core readers serve its driver rows unchanged.
+    read_id = staticmethod(CoreValues.read_id)
+    read_day = staticmethod(CoreValues.read_day)
+    read_moment = staticmethod(CoreValues.read_moment)
 
 
 DIALECTS: dict[str, type[Dialect]] = {"sqlite": SqliteDialect, "postgresql": PostgresDialect}
