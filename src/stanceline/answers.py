@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stanceline.domain.directory import ActorEntry, TopicEntry
+from stanceline.domain.directory import ActorEntry, DocumentEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.projections import Change, Claim, Evidence, HeldConditionAnswer, Stance
 
@@ -109,6 +109,22 @@ class TopicsAnswer:
     """Every defined topic, in the order they were first defined."""
 
     topics: list[TopicEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentsAnswer:
+    """Registered documents, in order of registration."""
+
+    documents: list[DocumentEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentAnswer:
+    """One document: its metadata, its text and the events citing it."""
+
+    document: DocumentEntry
+    text: str
+    cited_by: list[RecordedEvent]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+def default_documents_dir() -> Path:
+    """The seed articles of a source checkout (`seeds/`: NAME.txt with NAME.meta.json)."""
+    return _PROJECT_ROOT / "seeds"
+
+
 def default_events_dir() -> Path:
     """The curated `events/` folder of a source checkout (None-like empty path if absent)."""
     return _PROJECT_ROOT / "events"
@@ -21,15 +26,29 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STANCELINE_", extra="ignore")
 
     database_url: str = "sqlite:///./stanceline.db"
-    # Comma-separated bearer tokens; empty means writes are open (loopback only, see `serve`).
+    # Comma-separated write tokens, each `name:secret` or a bare secret (anonymous; it may not
+    # hold a colon); empty means writes are open (loopback only, see `serve`).
     api_tokens: str = ""
     max_body_bytes: int = 1024 * 1024
     max_batch_events: int = 10_000
     max_page: int = 1_000
     seed_events_dir: Path | None = Field(default_factory=default_events_dir)
+    seed_documents_dir: Path | None = Field(default_factory=default_documents_dir)
     load_seed: bool = True
 
     @property
     def tokens(self) -> list[str]:
-        """The configured write tokens."""
-        return [t.strip() for t in self.api_tokens.split(",") if t.strip()]
+        """The configured write tokens' secrets."""
+        return list(self.writers)
+
+    @property
+    def writers(self) -> dict[str, str | None]:
+        """Each write token's secret and the name it records as `recorded_by` (None: bare)."""
+        found: dict[str, str | None] = {}
+        for item in self.api_tokens.split(","):
+            name, colon, secret = item.strip().partition(":")
+            if colon and name.strip() and secret.strip():
+                found[secret.strip()] = name.strip()
+            elif item.strip():
+                found[item.strip()] = None
+        return found

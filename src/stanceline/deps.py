@@ -35,19 +35,24 @@ FeedDep = Annotated[AppendFeed, Depends(get_feed)]
 
 
 async def require_writer(service: ServiceDep,
-                         authorization: Annotated[str | None, Header()] = None) -> None:
-    """Writes need `Authorization: Bearer <token>` when tokens are configured."""
-    tokens = service.settings.tokens
-    if not tokens:
-        return
+                         authorization: Annotated[str | None, Header()] = None) -> str | None:
+    """Writes need `Authorization: Bearer <token>` when tokens are configured; the answer is
+    the token's name (recorded as `recorded_by`), None for a bare token or open writes."""
+    writers = service.settings.writers
+    if not writers:
+        return None
     scheme, _, given = (authorization or "").partition(" ")
     # Compare against every token in constant time, so timing reveals nothing about any.
+    name: str | None = None
     valid = False
-    for token in tokens:
-        valid |= hmac.compare_digest(given.strip().encode(), token.encode())
+    for secret, holder in writers.items():
+        match = hmac.compare_digest(given.strip().encode(), secret.encode())
+        valid |= match
+        name = holder if match else name
     if scheme.lower() != "bearer" or not valid:
         raise Unauthorized("this write needs `Authorization: Bearer <token>` "
                            "with a configured token")
+    return name
 
 
-Writer = Annotated[None, Depends(require_writer)]
+Writer = Annotated[str | None, Depends(require_writer)]

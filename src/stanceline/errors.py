@@ -41,6 +41,10 @@ class VersionConflict(StancelineError):
     """An `expect` did not match the stream's current version, or a version was taken."""
 
 
+class RegistryConflict(StancelineError):
+    """A registration of an id that is already registered (updates change it instead)."""
+
+
 class IdConflict(StancelineError):
     """An event id was reused for a different event."""
 

@@ -8,16 +8,20 @@ one appends. Nothing here touches the store: `Service.load` appends what this yi
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import multiprocessing
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from stanceline.domain.events import EVENT_BATCH_IN, EventIn, PreparedEvent, prepare
+from stanceline.domain.events import EVENT_BATCH_IN, EVENT_IN, EventIn, PreparedEvent, prepare
+from stanceline.domain.payloads import DocumentRegistered
+from stanceline.domain.quotes import normalise
 from stanceline.errors import InvalidDate, InvalidInput, NotFound, StancelineError
 
 LOAD_BATCH = 10_000
@@ -56,14 +60,17 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def prepared_batches(files: Sequence[Path]) -> Iterator[list[PreparedEvent]]:
+Texts = dict[str, str]
+
+
+def prepared_batches(files: Sequence[Path], texts: Texts) -> Iterator[list[PreparedEvent]]:
     """Validated, prepared batches of every file in turn."""
     for path in files:
         for lines in raw_batches(path, LOAD_BATCH):
-            yield prepare_lines(path, lines)
+            yield prepare_lines(path, lines, texts)
 
 
-def prepared_in_worker(files: Sequence[Path]) -> Iterator[list[PreparedEvent]]:
+def prepared_in_worker(files: Sequence[Path], texts: Texts) -> Iterator[list[PreparedEvent]]:
     """The same batches, read and validated by a second process while this one appends.
 
     Validation is about half of a load's CPU time; on two cores it overlaps the appends. The
@@ -75,7 +82,8 @@ def prepared_in_worker(files: Sequence[Path]) -> Iterator[list[PreparedEvent]]:
     context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     chunks: multiprocessing.Queue[list[PreparedEvent] | BaseException | None] = context.Queue(
         maxsize=2 * LOAD_BATCH // WORKER_CHUNK)
-    worker = context.Process(target=_prepare_files, args=(list(files), chunks), daemon=True)
+    worker = context.Process(target=_prepare_files, args=(list(files), chunks, texts),
+                             daemon=True)
     worker.start()
     try:
         ready: list[PreparedEvent] = []
@@ -95,13 +103,13 @@ def prepared_in_worker(files: Sequence[Path]) -> Iterator[list[PreparedEvent]]:
 
 
 def _prepare_files(files: list[Path],
-                   chunks: multiprocessing.Queue[list[PreparedEvent] | BaseException | None]
-                   ) -> None:
+                   chunks: multiprocessing.Queue[list[PreparedEvent] | BaseException | None],
+                   texts: Texts) -> None:
     """The worker of `prepared_in_worker`: every file's prepared chunks, then None."""
     try:
         for path in files:
             for lines in raw_batches(path, WORKER_CHUNK):
-                chunks.put(prepare_lines(path, lines))
+                chunks.put(prepare_lines(path, lines, texts))
     except StancelineError as exc:
         chunks.put(exc)
     except Exception as exc:  # surfaced in the parent as one clear error
@@ -123,10 +131,21 @@ def raw_batches(path: Path, size: int) -> Iterator[list[tuple[int, bytes]]]:
         yield lines
 
 
-def prepare_lines(path: Path, lines: list[tuple[int, bytes]]) -> list[PreparedEvent]:
-    """Validate and prepare JSON lines; errors name the file, line and field."""
+def prepare_lines(path: Path, lines: list[tuple[int, bytes]], texts: Texts
+                  ) -> list[PreparedEvent]:
+    """Validate and prepare JSON lines; errors name the file, line and field.
+
+    `texts` (document -> normalised text) marks quotes `verified` as they are prepared, so
+    the store's own check rarely has to re-mark one; documents registered in the lines join
+    it for the lines after them.
+    """
     with paused_gc():
-        return [prepare_or_explain(e, path, line) for line, e in _validate_lines(path, lines)]
+        prepared: list[PreparedEvent] = []
+        for line, event in _validate_lines(path, lines):
+            prepared.append(prepare_or_explain(event, path, line, texts))
+            if isinstance(event.data, DocumentRegistered):
+                texts[event.data.document] = normalise(event.data.text)
+        return prepared
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -184,15 +203,68 @@ def _explain_json(path: Path, lines: list[tuple[int, bytes]]) -> None:
                                  "message": message}])
 
 
-def prepare_or_explain(event: EventIn, path: Path, line: int) -> PreparedEvent:
+def prepare_or_explain(event: EventIn, path: Path, line: int, texts: Texts) -> PreparedEvent:
     """Prepare an event from a file, naming the file and line if its date is wrong."""
     try:
-        return prepare(event)
+        prepared = prepare(event, texts=texts)
     except InvalidDate as exc:
         raise InvalidInput(f"{path}:{line}: {exc.detail}") from None
+    prepared.origin = f"{path}:{line}"
+    return prepared
 
 
-def load_batches(files: Sequence[Path]) -> Iterator[list[PreparedEvent]]:
-    """The prepared batches of `files`: read here for a small input, else by a worker."""
+def load_batches(files: Sequence[Path], texts: Mapping[str, str] | None = None
+                 ) -> Iterator[list[PreparedEvent]]:
+    """The prepared batches of `files`: read here for a small input, else by a worker.
+    `texts` holds the registered documents' texts (as written), to mark quotes early."""
+    normalised = {d: normalise(t) for d, t in (texts or {}).items()}
     size = sum(p.stat().st_size for p in files)
-    return prepared_batches(files) if size < PARALLEL_LOAD_BYTES else prepared_in_worker(files)
+    if size < PARALLEL_LOAD_BYTES:
+        return prepared_batches(files, normalised)
+    return prepared_in_worker(files, normalised)
+
+
+def located(exc: InvalidInput, batch: Sequence[PreparedEvent]) -> InvalidInput:
+    """A store's refusal of a loaded batch, its `events.N` paths named by file and line."""
+    errors = []
+    for error in exc.errors:
+        path = str(error.get("path", ""))
+        head, _, rest = path.partition(".")
+        index = rest.split(".", 1)[0]
+        if head == "events" and index.isdigit() and int(index) < len(batch):
+            where = batch[int(index)].origin
+            field = rest.split(".", 1)[1] if "." in rest else ""
+            errors.append({**error, "path": f"{where}: {field}" if where else path})
+        else:
+            errors.append(error)
+    if not errors:
+        return exc
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return InvalidInput(f"{first['path']}: {first['message']}{more}", errors)
+
+
+def document_events(folder: Path) -> list[EventIn]:
+    """`document.registered` events for the seed articles of a folder: each `NAME.txt` with
+    its `NAME.meta.json` (title, outlet, publication date). Their ids derive from the
+    document and its text, so registering them again is a replay."""
+    found: list[EventIn] = []
+    for meta_path in sorted(folder.glob("*.meta.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        text_path = meta_path.with_name(meta_path.name.removesuffix(".meta.json") + ".txt")
+        if not text_path.is_file():
+            continue
+        text = text_path.read_text(encoding="utf-8")
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        found.append(EVENT_IN.validate_python({
+            "id": str(uuid.uuid5(SEED_DOCUMENTS, f"{meta['document']}:{digest}")),
+            "type": "document.registered",
+            "data": {"document": meta["document"], "title": meta["title"][:300],
+                     "publisher": meta.get("outlet"), "url": meta.get("url"),
+                     "published": meta.get("published"), "language": meta.get("language", "en"),
+                     "text": text, "text_sha256": digest},
+        }))
+    return found
+
+
+SEED_DOCUMENTS = uuid.UUID("5e1f0c8e-6d3b-4c55-9a51-000000000d0c")

@@ -71,6 +71,7 @@ class Snapshot:
     actors: Names
     topics: Names
     subjects: Names
+    documents: Names
 
 
 class KnownNames:
@@ -92,7 +93,7 @@ class KnownNames:
                 snap = self._build(head)
             else:
                 snap = Snapshot(snap.head, time.monotonic(), snap.actors, snap.topics,
-                                snap.subjects)
+                                snap.subjects, snap.documents)
             self._snapshot = snap
             return snap
 
@@ -108,8 +109,10 @@ class KnownNames:
             subject = claim.data.get("subject")
             if subject:
                 subjects.setdefault(str(subject), ())
+        documents: dict[str, tuple[str, ...]] = {d.document: (d.title,)
+                                                 for d in self.store.documents()}
         return Snapshot(head, time.monotonic(), Names.of(actors), Names.of(topics),
-                        Names.of(subjects))
+                        Names.of(subjects), Names.of(documents))
 
     def actor(self, name: str, field_name: str = "actor") -> str:
         """An actor id from its id or any name or alias ("France", "germany", "Kir Starmer")."""
@@ -122,6 +125,10 @@ class KnownNames:
     def subject(self, name: str, field_name: str = "subject") -> str:
         """A subject some claim is about (`force-size`)."""
         return self._resolve("subject", name, field_name, lambda s: s.subjects)
+
+    def document(self, name: str, field_name: str = "document") -> str:
+        """A registered document's id from its id or title."""
+        return self._resolve("document", name, field_name, lambda s: s.documents)
 
     def _resolve(self, kind: str, name: str, field_name: str,
                  pick: Callable[[Snapshot], Names]) -> str:

@@ -26,6 +26,8 @@ from stanceline.answers import (
     Bucket,
     ChangesAnswer,
     ClaimsAnswer,
+    DocumentAnswer,
+    DocumentsAnswer,
     HistoryAnswer,
     LoadSummary,
     Move,
@@ -53,7 +55,15 @@ from stanceline.domain.projections import claim_of
 from stanceline.domain.references import suggest
 from stanceline.domain.voids import Void
 from stanceline.errors import InvalidDate, InvalidInput, LimitExceeded, NotFound, StancelineError
-from stanceline.ingest import describe, expand_paths, load_batches, paused_gc, validation_errors
+from stanceline.ingest import (
+    describe,
+    document_events,
+    expand_paths,
+    load_batches,
+    located,
+    paused_gc,
+    validation_errors,
+)
 from stanceline.known import KnownNames
 from stanceline.store import EventFilter, EventStore, open_store
 from stanceline.store.feed import AppendFeed
@@ -80,9 +90,10 @@ class Service:
         self.store.close()
 
     # -- writes -------------------------------------------------------------------------
-    def append(self, events: Sequence[EventIn], expect: Mapping[str, int] | None = None
-               ) -> list[Appended]:
-        """Append validated input events atomically."""
+    def append(self, events: Sequence[EventIn], expect: Mapping[str, int] | None = None,
+               recorded_by: str | None = None) -> list[Appended]:
+        """Append validated input events atomically; each records who appended it (the write
+        token's name). The store refuses unregistered references and misquotes."""
         limit = self.settings.max_batch_events
         if len(events) > limit:
             raise LimitExceeded(f"a batch holds at most {limit} events "
@@ -90,15 +101,16 @@ class Service:
         if not events:
             raise InvalidInput("`events` is empty: nothing to append",
                                [{"path": "events", "message": "at least one event"}])
-        return self.store.append([self._prepare(e, i) for i, e in enumerate(events)], expect)
+        return self.store.append([self._prepare(e, i, recorded_by)
+                                  for i, e in enumerate(events)], expect)
 
     def append_json(self, payload: bytes | str) -> list[Appended]:
         """Append from JSON text: a list of events, one event, or JSON Lines."""
         return self.append(parse_events(payload))
 
-    def _prepare(self, event: EventIn, index: int) -> PreparedEvent:
+    def _prepare(self, event: EventIn, index: int, recorded_by: str | None) -> PreparedEvent:
         try:
-            return prepare(event)
+            return prepare(event, recorded_by=recorded_by)
         except InvalidDate as exc:
             raise InvalidInput(f"events.{index}: {exc.detail}",
                                [{"path": f"events.{index}.occurred", "message": exc.detail}]
@@ -110,9 +122,14 @@ class Service:
         started = clock.perf_counter()
         files = expand_paths(paths)
         read = appended = 0
+        # The registered texts let the reading side mark quotes verified as it prepares them.
+        texts = self.store.document_texts()
         with paused_gc():
-            for prepared in load_batches(files):
-                answer = self.store.append(prepared)
+            for prepared in load_batches(files, texts):
+                try:
+                    answer = self.store.append(prepared)
+                except InvalidInput as exc:
+                    raise located(exc, prepared) from None
                 read += len(prepared)
                 appended += sum(1 for a in answer if not a.replayed)
                 if progress is not None:
@@ -127,12 +144,24 @@ class Service:
         if not self.settings.load_seed or folder is None or not folder.is_dir():
             return None
         try:
+            self.register_documents()
             summary = self.load([folder])
         except StancelineError as exc:
             log.error("seed events not loaded: %s", exc.detail)
             return f"seed events not loaded: {exc.detail}"
         log.info("seed: %s", summary.line())
         return f"seed: {summary.line()}"
+
+    def register_documents(self) -> int:
+        """Register the seed articles (`seed_documents_dir`) as documents, once: their ids
+        derive from their texts, so a restart replays them. How many were new."""
+        folder = self.settings.seed_documents_dir
+        if folder is None or not folder.is_dir():
+            return 0
+        found = document_events(folder)
+        if not found:
+            return 0
+        return sum(1 for a in self.append(found) if not a.replayed)
 
     def live_feed(self) -> AppendFeed:
         """What wakes live readers when the log grows (LISTEN/NOTIFY on PostgreSQL, a poll of
@@ -174,9 +203,9 @@ class Service:
 
     def events(self, *, actor: str | None = None, topic: str | None = None,
                type: str | None = None, occurred_from: str | None = None,
-               occurred_to: str | None = None, known_at: str | None = None, after: int = 0,
-               limit: int = 100, include_retracted: bool = True
-               ) -> tuple[list[RecordedEvent], int | None]:
+               occurred_to: str | None = None, known_at: str | None = None,
+               recorded_by: str | None = None, after: int = 0, limit: int = 100,
+               include_retracted: bool = True) -> tuple[list[RecordedEvent], int | None]:
         """A page of events and the cursor of the next page (None at the end). Without
         `include_retracted`, events retracted or superseded as known at `known_at` are left
         out (a page may then hold fewer than `limit`: follow the cursor)."""
@@ -193,7 +222,7 @@ class Service:
                                                                       first_day=True),
             occurred_to=None if occurred_to is None else self.as_of(occurred_to, "to"),
             known_at=None if known_at is None else self.known_at(known_at),
-            after=after, limit=limit)
+            recorded_by=recorded_by, after=after, limit=limit)
         page = self.store.read(flt)
         next_after = page[-1].position if len(page) == limit else None
         if not include_retracted and page:
@@ -399,6 +428,24 @@ class Service:
     def topics(self) -> TopicsAnswer:
         """Every topic."""
         return TopicsAnswer(self.store.topics())
+
+    def documents(self, publisher: str | None = None, published_from: str | None = None,
+                  published_to: str | None = None) -> DocumentsAnswer:
+        """Registered documents; `published_from`/`to` bound the publication date (a date
+        known to its month overlaps every day of it)."""
+        first = None if published_from is None else self.as_of(published_from, "from",
+                                                               first_day=True)
+        last = None if published_to is None else self.as_of(published_to, "to")
+        return DocumentsAnswer(self.store.documents(publisher, first, last))
+
+    def document(self, document: str, limit: int = 1_000) -> DocumentAnswer:
+        """One document: metadata, text, and the events citing it (NotFound with the closest
+        ids and titles for one not registered)."""
+        found = self.store.document(self.known.document(document))
+        if found is None:
+            raise NotFound(f"no document `{document}` is registered")
+        entry, text = found
+        return DocumentAnswer(entry, text, self.store.citing(entry.document, limit))
 
     def timeline(self, *, actor: str | None = None, topic: str | None = None,
                  type: str | None = None, known_at: str | None = None,

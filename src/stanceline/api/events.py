@@ -29,9 +29,10 @@ router = APIRouter(prefix="/api", tags=["events"], responses=ERRORS)
 
 
 @router.post("/events", status_code=201, response_model=AppendResponse)
-async def append_events(body: AppendRequest, service: ServiceDep, _: Writer) -> Response:
-    """Append a batch atomically; a replay of the same ids answers the original result."""
-    appended = await run_in_threadpool(service.append, body.events, body.expect)
+async def append_events(body: AppendRequest, service: ServiceDep, writer: Writer) -> Response:
+    """Append a batch atomically; a replay of the same ids answers the original result. Each
+    event records the name of the write token as `recorded_by`."""
+    appended = await run_in_threadpool(service.append, body.events, body.expect, writer)
     return respond(AppendResponse, {"appended": appended}, status_code=201)
 
 
@@ -45,6 +46,7 @@ async def list_events(
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     known_at: str | None = None,
+    recorded_by: str | None = None,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1)] = 100,
     include_retracted: bool = False,
@@ -58,7 +60,7 @@ async def list_events(
 
     answer = await run_in_threadpool(
         events_page, service, actor=actor, topic=topic, type=type, occurred_from=from_,
-        occurred_to=to, known_at=known_at, after=after, limit=limit,
+        occurred_to=to, known_at=known_at, recorded_by=recorded_by, after=after, limit=limit,
         include_retracted=include_retracted)
     if wants_csv(format, request.headers.get("accept")):
         headers = {}
@@ -84,14 +86,15 @@ async def get_event(event_id: str, service: ServiceDep,
 
 def events_page(service: Service, *, actor: str | None = None, topic: str | None = None,
                 type: str | None = None, occurred_from: str | None = None,
-                occurred_to: str | None = None, known_at: str | None = None, after: int = 0,
-                limit: int = 100, include_retracted: bool = False) -> dict[str, Any]:
+                occurred_to: str | None = None, known_at: str | None = None,
+                recorded_by: str | None = None, after: int = 0, limit: int = 100,
+                include_retracted: bool = False) -> dict[str, Any]:
     """A page of the log as `GET /api/events` answers it, shaped by `EventsPage` (the CLI's
     `events` prints the same)."""
     page, next_after = service.events(
         actor=actor, topic=topic, type=type, occurred_from=occurred_from,
-        occurred_to=occurred_to, known_at=known_at, after=after, limit=limit,
-        include_retracted=include_retracted)
+        occurred_to=occurred_to, known_at=known_at, recorded_by=recorded_by, after=after,
+        limit=limit, include_retracted=include_retracted)
     voids = service.voids([e.id for e in page], known_at) if include_retracted else {}
     answer = {"events": [with_void(e, voids.get(e.id)) for e in page], "next_after": next_after}
     return EventsPage.model_validate(answer).model_dump(mode="json")

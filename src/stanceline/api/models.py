@@ -88,6 +88,7 @@ class EventOut(BaseModel):
     supersedes: str | None
     disputed: bool
     note: str | None
+    recorded_by: str | None = None
     hash: str
     prev_hash: str
     # What voided it, as known at the read's `known_at`: a retraction or a correction.
@@ -140,6 +141,9 @@ class EvidenceOut(Out):
     summary: str | None
     quote: str | None
     document: str | None
+    url: str | None
+    verified: bool = Field(description="the quote was found in the registered document's "
+                                       "text when the event was appended")
     disputed: bool
     note: str | None
     counts: str
@@ -230,6 +234,8 @@ class ClaimOut(Out):
     summary: str | None
     quote: str | None
     document: str | None
+    url: str | None
+    verified: bool
     disputed: bool
     note: str | None
     certain: bool = Field(description="false while the claim's date span is still under way "

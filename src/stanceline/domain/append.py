@@ -107,6 +107,7 @@ def plan_append(
             source=event.source, supersedes=event.supersedes, disputed=event.disputed,
             note=event.note, data_json=event.data_json, source_json=event.source_json,
             hash=digest, prev_hash=prev, actor=event.actor, topic=event.topic, key=event.key,
+            recorded_by=event.recorded_by,
         ))
         prev = digest
     by_id = {e.id: Appended.of(e) for e in new}

@@ -41,6 +41,8 @@ class Content(Protocol):
     def data_json(self) -> str: ...
     @property
     def source_json(self) -> str | None: ...
+    @property
+    def recorded_by(self) -> str | None: ...
 
 
 def canonical(value: Any) -> str:
@@ -58,6 +60,9 @@ def content_digest(event: Content) -> str:
     head = [event.id, event.stream, event.type, event.schema_version, event.occurred,
             _iso(event.occurred_start), _iso(event.occurred_end), event.precision,
             event.occurred_text, event.relative_to, event.supersedes, event.disputed, event.note]
+    # Appended only when set, so the digests of events recorded before names existed stay.
+    if event.recorded_by is not None:
+        head.append(event.recorded_by)
     digest = hashlib.sha256(canonical(head).encode())
     digest.update(b"\n")
     digest.update(event.data_json.encode())

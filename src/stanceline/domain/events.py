@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -21,15 +21,19 @@ from stanceline.domain.payloads import (
     PAYLOADS,
     REGISTRY_TYPES,
     ActorRegistered,
+    ActorUpdated,
     AgreementSigned,
     ClaimMade,
+    DocumentRegistered,
     EventRetracted,
     Meeting,
     Payload,
     StanceDeclared,
     StatementMade,
     TopicDefined,
+    TopicUpdated,
 )
+from stanceline.domain.quotes import normalised_in
 from stanceline.errors import InvalidDate
 
 StreamName = Annotated[
@@ -39,15 +43,23 @@ DateText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class Source(BaseModel):
-    """Where an event comes from; `quote` is verbatim from the document."""
+    """Where an event comes from: a `document` (registered or not) or a `url` identifies it;
+    `quote` is verbatim. Whether the quote was checked against a registered document's text
+    (`verified`) is the store's finding, never the client's say."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    document: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    document: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
     publisher: Annotated[str, StringConstraints(max_length=200)] | None = None
     published: Annotated[str, StringConstraints(max_length=40)] | None = None
     quote: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+    @model_validator(mode="after")
+    def _identified(self) -> Source:
+        if self.document is None and self.url is None:
+            raise ValueError("a source needs a `document` or a `url` (either suffices)")
+        return self
 
 
 class _EventInBase(BaseModel):
@@ -89,9 +101,24 @@ class ActorRegisteredIn(_EventInBase):
     data: ActorRegistered
 
 
+class ActorUpdatedIn(_EventInBase):
+    type: Literal["actor.updated"]
+    data: ActorUpdated
+
+
 class TopicDefinedIn(_EventInBase):
     type: Literal["topic.defined"]
     data: TopicDefined
+
+
+class TopicUpdatedIn(_EventInBase):
+    type: Literal["topic.updated"]
+    data: TopicUpdated
+
+
+class DocumentRegisteredIn(_EventInBase):
+    type: Literal["document.registered"]
+    data: DocumentRegistered
 
 
 class StanceDeclaredIn(_EventInBase):
@@ -131,7 +158,10 @@ class EventRetractedIn(_EventInBase):
 
 EventIn = Annotated[
     ActorRegisteredIn
+    | ActorUpdatedIn
     | TopicDefinedIn
+    | TopicUpdatedIn
+    | DocumentRegisteredIn
     | StanceDeclaredIn
     | ClaimMadeIn
     | MeetingHeldIn
@@ -174,6 +204,10 @@ class PreparedEvent:
     topic: str | None
     # The id's 16 bytes: stores index this compact form (parsed once, here).
     key: bytes
+    # The name of the write token that appended it (None: no named token).
+    recorded_by: str | None = None
+    # Where it was read from ("file.jsonl:12"), for errors found later; not stored.
+    origin: str = ""
     # The content digest the hash chain links (computed once, here).
     digest: str = ""
 
@@ -224,6 +258,7 @@ class RecordedEvent:
     actor: str | None = field(default=None, compare=False)
     topic: str | None = field(default=None, compare=False)
     key: bytes = field(default=b"", compare=False)
+    recorded_by: str | None = None
 
     def envelope(self) -> dict[str, Any]:
         """The envelope as JSON-ready data, the form the API returns and the chain hashes."""
@@ -246,6 +281,7 @@ class RecordedEvent:
             "supersedes": self.supersedes,
             "disputed": self.disputed,
             "note": self.note,
+            "recorded_by": self.recorded_by,
             "hash": self.hash,
             "prev_hash": self.prev_hash,
         }
@@ -277,8 +313,10 @@ def default_stream(type_name: str, data: Payload) -> str:
     actor = getattr(data, "actor", None)
     if actor is not None:
         return f"actor:{actor}"
-    if isinstance(data, TopicDefined):
+    if isinstance(data, TopicDefined | TopicUpdated):
         return f"topic:{data.topic}"
+    if isinstance(data, DocumentRegistered):
+        return f"document:{data.document}"
     if type_name == "event.retracted":
         return "corrections"
     return "world"
@@ -323,12 +361,20 @@ def _event_span(event: EventIn) -> DateSpan | OpenSpan | None:
                  dates.today() if relative_to_today else None)
 
 
-def prepare(event: EventIn) -> PreparedEvent:
-    """Derive what the store needs from a validated input event (its date span, its stream)."""
+def prepare(event: EventIn, *, recorded_by: str | None = None,
+            texts: Mapping[str, str] | None = None) -> PreparedEvent:
+    """Derive what the store needs from a validated input event (its date span, its stream).
+
+    `texts` maps registered documents to their normalised text: a quote found in its
+    document's is marked `verified` (the store checks the mark again when it appends).
+    """
     data = event.data
     uid = event.id or uuid.uuid4()
     data_dict = data.model_dump(mode="json")
-    source = None if event.source is None else event.source.model_dump(mode="json")
+    source = None
+    if event.source is not None:
+        source = event.source.model_dump(mode="json")
+        source["verified"] = verified(source, texts or {})
     span = _event_span(event)
     return PreparedEvent(
         id=str(uid),
@@ -353,7 +399,14 @@ def prepare(event: EventIn) -> PreparedEvent:
         actor=getattr(data, "actor", None),
         topic=getattr(data, "topic", None),
         key=uid.bytes,
+        recorded_by=recorded_by,
     )
+
+
+def verified(source: Mapping[str, Any], texts: Mapping[str, str]) -> bool:
+    """Whether a source's quote is in the normalised text of the registered document it cites."""
+    text = texts.get(source.get("document") or "")
+    return text is not None and normalised_in(source["quote"], text)
 
 
 def event_actors(event: RecordedEvent) -> list[str]:
@@ -399,5 +452,5 @@ def from_envelope(envelope: dict[str, Any]) -> RecordedEvent:
         note=envelope["note"], data_json=compact_json(data),
         source_json=None if source is None else compact_json(source), hash=envelope["hash"],
         prev_hash=envelope["prev_hash"], actor=data.get("actor"), topic=data.get("topic"),
-        key=uuid.UUID(event_id).bytes,
+        key=uuid.UUID(event_id).bytes, recorded_by=envelope.get("recorded_by"),
     )

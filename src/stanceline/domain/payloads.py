@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
@@ -42,10 +43,77 @@ class ActorRegistered(Payload):
     represents: Ident | None = None
 
 
+class ActorUpdated(Payload):
+    """A change to a registered actor: only the fields given change (a list is replaced)."""
+
+    actor: Ident
+    name: ShortText | None = None
+    kind: Literal["country", "person", "organisation", "group"] | None = None
+    aliases: list[ShortText] | None = Field(default=None, max_length=100)
+    members: list[Ident] | None = Field(default=None, max_length=500)
+    represents: Ident | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ActorUpdated:
+        if not self.model_fields_set - {"actor"}:
+            raise ValueError("an update names at least one field to change")
+        return self
+
+
 class TopicDefined(Payload):
     topic: Ident
     title: ShortText
     description: Text = ""
+
+
+class TopicUpdated(Payload):
+    """A change to a defined topic: only the fields given change."""
+
+    topic: Ident
+    title: ShortText | None = None
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> TopicUpdated:
+        if not self.model_fields_set - {"topic"}:
+            raise ValueError("an update names at least one field to change")
+        return self
+
+
+# A registered source's text: large enough for a long article, bounded for the request limit.
+DocumentText = Annotated[str, StringConstraints(min_length=1, max_length=500_000)]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+EdtfDay = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+DocumentId = Annotated[str, StringConstraints(min_length=1, max_length=200,
+                                               pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
+class DocumentRegistered(Payload):
+    """A source document with its text, so quotes citing it are checked against the text.
+
+    `text_sha256` is computed when absent and checked when given: the chain covers the
+    event, so the digest pins the text.
+    """
+
+    document: DocumentId
+    title: ShortText
+    publisher: ShortText | None = None
+    url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    # EDTF (YYYY, YYYY-MM, YYYY-MM-DD): the precision is the form's.
+    published: EdtfDay | None = None
+    language: Annotated[str, StringConstraints(min_length=2, max_length=20)] | None = None
+    text: DocumentText
+    text_sha256: Sha256 | None = None
+
+    @model_validator(mode="after")
+    def _digest(self) -> DocumentRegistered:
+        actual = hashlib.sha256(self.text.encode()).hexdigest()
+        if self.text_sha256 is None:
+            object.__setattr__(self, "text_sha256", actual)
+        elif self.text_sha256 != actual:
+            raise ValueError(f"`text_sha256` {self.text_sha256} is not the SHA-256 of `text` "
+                             f"({actual})")
+        return self
 
 
 class Condition(Payload):
@@ -117,7 +185,10 @@ class EventRetracted(Payload):
 # type name -> (current schema version, payload model)
 PAYLOADS: dict[str, tuple[int, type[Payload]]] = {
     "actor.registered": (1, ActorRegistered),
+    "actor.updated": (1, ActorUpdated),
     "topic.defined": (1, TopicDefined),
+    "topic.updated": (1, TopicUpdated),
+    "document.registered": (1, DocumentRegistered),
     "stance.declared": (2, StanceDeclared),
     "claim.made": (1, ClaimMade),
     "meeting.held": (1, Meeting),
@@ -128,4 +199,5 @@ PAYLOADS: dict[str, tuple[int, type[Payload]]] = {
 }
 
 # Types that describe the registry rather than the world: they need no date or source.
-REGISTRY_TYPES = frozenset({"actor.registered", "topic.defined"})
+REGISTRY_TYPES = frozenset({"actor.registered", "actor.updated", "topic.defined",
+                            "topic.updated", "document.registered"})

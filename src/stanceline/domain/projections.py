@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from stanceline.domain import registry
 from stanceline.domain.counting import Counts, combine, counts_on, reported_by
 from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
@@ -49,6 +50,9 @@ class Evidence:
     summary: str | None
     quote: str | None
     document: str | None
+    url: str | None
+    # Whether the quote was found in the registered document's text when it was appended.
+    verified: bool
     disputed: bool
     note: str | None
     counts: str
@@ -118,6 +122,8 @@ class Claim:
     summary: str | None
     quote: str | None
     document: str | None
+    url: str | None
+    verified: bool
     disputed: bool
     note: str | None
     certain: bool = True
@@ -132,8 +138,9 @@ def evidence(event: RecordedEvent, counts: str = "certain") -> Evidence:
         stance=data.get("stance"), occurred=event.occurred,
         occurred_text=event.occurred_text, relative_to=event.relative_to,
         speaker=data.get("speaker"), summary=data.get("summary"),
-        quote=source.get("quote"), document=source.get("document"),
-        disputed=event.disputed, note=event.note, counts=counts,
+        quote=source.get("quote"), document=source.get("document"), url=source.get("url"),
+        verified=bool(source.get("verified")), disputed=event.disputed, note=event.note,
+        counts=counts,
     )
 
 
@@ -269,10 +276,12 @@ def changes_of(stances: Iterable[RecordedEvent], speaker: str | None = None) -> 
 
 def stance_pairs(events: Iterable[RecordedEvent], actor: str | None = None,
                  topic: str | None = None) -> list[tuple[str, str]]:
-    """Every (actor, topic) with a stance event in the log, sorted."""
-    return sorted({(str(e.actor), str(e.topic)) for e in events
+    """Every (actor, topic) with a stance event that still counts (not retracted), sorted."""
+    log = list(events)
+    voids = voided_at(log)
+    return sorted({(str(e.actor), str(e.topic)) for e in log
                    if e.type == STANCE and (actor is None or e.actor == actor)
-                   and (topic is None or e.topic == topic)})
+                   and (topic is None or e.topic == topic) and e.id not in voids})
 
 
 def claims(events: Iterable[RecordedEvent], subject: str | None, as_of: date | None,
@@ -296,32 +305,41 @@ def claim_of(event: RecordedEvent, as_of: date | None = None) -> Claim:
                  qualifier=data.get("qualifier"), occurred=event.occurred,
                  occurred_text=event.occurred_text, summary=data.get("summary"),
                  quote=source.get("quote"), document=source.get("document"),
+                 url=source.get("url"), verified=bool(source.get("verified")),
                  disputed=event.disputed, note=event.note,
                  certain=as_of is None or counts_on(event.occurred_start, event.occurred_end,
                                                     as_of) is Counts.CERTAIN)
 
 
 def actor_directory(events: Iterable[RecordedEvent]) -> list[ActorEntry]:
-    """Registered actors, the latest registration of each winning."""
-    found: dict[str, ActorEntry] = {}
-    for event in events:
-        if event.type == "actor.registered":
-            data = event.data
-            found[data["actor"]] = ActorEntry(
-                actor=data["actor"], name=data["name"], kind=data["kind"],
-                aliases=tuple(data["aliases"]), represents=data["represents"],
-                members=tuple(data["members"]))
-    return list(found.values())
+    """Registered actors as the remaining (not retracted) registry events say."""
+    log = list(events)
+    voids = voided_at(log)
+    by_actor: dict[str, list[registry.Entry]] = {}
+    for event in log:
+        if event.type in registry.ACTOR_TYPES and event.id not in voids:
+            by_actor.setdefault(event.data["actor"], []).append(
+                registry.Entry(event.type, event.data, event.position))
+    found = (registry.fold_actor(entries) for entries in by_actor.values())
+    return [a for a in found if a is not None]
 
 
 def topic_directory(events: Iterable[RecordedEvent]) -> list[TopicEntry]:
-    """Defined topics, in the order they were first defined."""
-    found: dict[str, TopicEntry] = {}
-    first: dict[str, int] = {}
-    for event in events:
-        if event.type == "topic.defined":
-            data = event.data
-            first.setdefault(data["topic"], event.position)
-            found[data["topic"]] = TopicEntry(topic=data["topic"], title=data["title"],
-                                              description=data["description"])
-    return [found[t] for t in sorted(found, key=lambda t: first[t])]
+    """Defined topics, in the order of their remaining definitions."""
+    log = list(events)
+    voids = voided_at(log)
+    by_topic: dict[str, list[registry.Entry]] = {}
+    for event in log:
+        if event.type in registry.TOPIC_TYPES and event.id not in voids:
+            by_topic.setdefault(event.data["topic"], []).append(
+                registry.Entry(event.type, event.data, event.position))
+    found = [t for entries in by_topic.values() if (t := registry.fold_topic(entries))]
+    return [topic for topic, _ in sorted(found, key=lambda pair: pair[1])]
+
+
+def documents(events: Iterable[RecordedEvent]) -> dict[str, RecordedEvent]:
+    """The registered documents (not retracted), each with the event that registered it."""
+    log = list(events)
+    voids = voided_at(log)
+    return {e.data["document"]: e for e in log
+            if e.type == registry.DOCUMENT_REGISTERED and e.id not in voids}

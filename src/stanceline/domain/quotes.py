@@ -31,6 +31,12 @@ def quote_in(quote: str, text: str) -> bool:
     return bool(needle) and needle in normalise(text)
 
 
+def normalised_in(quote: str, normalised_text: str) -> bool:
+    """Whether `quote` appears in a text already normalised (one document, many quotes)."""
+    needle = normalise(quote)
+    return bool(needle) and needle in normalised_text
+
+
 def closest_passage(quote: str, text: str) -> str:
     """The sentence of `text` most like `quote` (to show beside a refused quote)."""
     sentences = [s.strip() for s in _SENTENCE.split(_SPACES.sub(" ", text)) if s.strip()]

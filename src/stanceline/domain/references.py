@@ -48,7 +48,8 @@ class Directory:
 def named(type_name: str, data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(path, kind, id) for every actor and topic an event's data refers to."""
     found: list[tuple[str, str, str]] = []
-    registers = {"actor.registered": "actor", "topic.defined": "topic"}.get(type_name)
+    registers = {"actor.registered": "actor", "actor.updated": "actor",
+                 "topic.defined": "topic", "topic.updated": "topic"}.get(type_name)
     for key in _ACTOR_FIELDS:
         value = data.get(key)
         if value and not (registers == "actor" and key == "actor"):

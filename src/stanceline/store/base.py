@@ -14,7 +14,7 @@ from typing import Protocol
 
 from stanceline.domain.append import Appended
 from stanceline.domain.chain import ChainReport
-from stanceline.domain.directory import ActorEntry, TopicEntry
+from stanceline.domain.directory import ActorEntry, DocumentEntry, TopicEntry
 from stanceline.domain.events import PreparedEvent, RecordedEvent
 from stanceline.domain.projections import Change, Stance
 from stanceline.domain.voids import Void
@@ -30,6 +30,7 @@ class EventFilter:
     occurred_from: date | None = None
     occurred_to: date | None = None
     known_at: datetime | None = None
+    recorded_by: str | None = None
     after: int = 0
     limit: int = 100
 
@@ -149,6 +150,27 @@ class DirectoryReads(Protocol):
         ...
 
 
+class DocumentReads(Protocol):
+    """Registered source documents and the events citing them."""
+
+    def documents(self, publisher: str | None = None, first: date | None = None,
+                  last: date | None = None) -> list[DocumentEntry]:
+        """Documents in order of registration; `first`/`last` bound the publication date."""
+        ...
+
+    def document(self, document: str) -> tuple[DocumentEntry, str] | None:
+        """One document and its text."""
+        ...
+
+    def citing(self, document: str, limit: int = 1_000) -> list[RecordedEvent]:
+        """The events citing a document, in log order."""
+        ...
+
+    def document_texts(self, ids: Collection[str] | None = None) -> dict[str, str]:
+        """The texts of the registered documents among `ids` (None: all)."""
+        ...
+
+
 class TimelineReads(Protocol):
     """What the timeline draws when the matching events are too many to list."""
 
@@ -157,5 +179,6 @@ class TimelineReads(Protocol):
         ...
 
 
-class EventStore(EventLog, StanceReads, ClaimReads, DirectoryReads, TimelineReads, Protocol):
+class EventStore(EventLog, StanceReads, ClaimReads, DirectoryReads, DocumentReads,
+                 TimelineReads, Protocol):
     """An append-only, hash-chained event log with its projections: every capability."""

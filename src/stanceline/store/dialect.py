@@ -33,7 +33,7 @@ INSERT_COLUMNS = (
     "position", "id", "stream", "version", "type", "schema_version", "occurred",
     "occurred_start", "occurred_end", "precision", "occurred_text", "relative_to",
     "recorded_at", "actor", "topic", "data", "source", "supersedes", "disputed", "note", "hash",
-    "prev_hash",
+    "prev_hash", "recorded_by",
 )
 
 
@@ -202,7 +202,7 @@ class SqliteDialect(Dialect):
                  e.precision, e.occurred_text, e.relative_to, stamp, e.actor, e.topic,
                  e.data_json, e.source_json,
                  None if e.supersedes is None else UUID(e.supersedes).bytes, e.disputed,
-                 e.note, e.hash, e.prev_hash) for e in new]
+                 e.note, e.hash, e.prev_hash, e.recorded_by) for e in new]
 
     def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
         """An IN list of blobs."""
@@ -279,7 +279,8 @@ class PostgresDialect(Dialect):
         return [(e.position, e.id, e.stream, e.version, e.type, e.schema_version, e.occurred,
                  e.occurred_start, e.occurred_end, e.precision, e.occurred_text,
                  e.relative_to, e.recorded_at, e.actor, e.topic, e.data_json, e.source_json,
-                 e.supersedes, e.disputed, e.note, e.hash, e.prev_hash) for e in new]
+                 e.supersedes, e.disputed, e.note, e.hash, e.prev_hash, e.recorded_by)
+                for e in new]
 
     def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
         """The whole batch as one array."""

@@ -8,13 +8,21 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from stanceline.domain import projections
+from stanceline.domain import integrity, projections
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
-from stanceline.domain.directory import ActorEntry, TopicEntry
+from stanceline.domain.directory import (
+    ActorEntry,
+    DocumentEntry,
+    TopicEntry,
+    document_entry,
+    published_within,
+)
 from stanceline.domain.events import PreparedEvent, RecordedEvent, referenced_actors, utc_now
 from stanceline.domain.names import fold
 from stanceline.domain.projections import Change, Stance, retraction_target
+from stanceline.domain.quotes import normalise
+from stanceline.domain.registry import names_of
 from stanceline.domain.upcast import UPCASTERS, upcast
 from stanceline.domain.voids import Void, voids_of
 from stanceline.errors import InvalidInput
@@ -41,6 +49,11 @@ class InMemoryStore:
         unique = dedupe_batch(batch)
         with self._lock:
             stored = {e.id: self._by_id[e.id] for e in unique if e.id in self._by_id}
+            for candidate in unique:
+                if candidate.id in stored:
+                    integrity.align_replay(candidate, stored[candidate.id])
+            if len(stored) < len(unique):
+                integrity.check(unique, self._known(), normalise, replayed=stored)
             head = self._events[-1] if self._events else None
             plan = plan_append(unique, stored, self._versions, expect or {},
                                0 if head is None else head.position,
@@ -53,6 +66,19 @@ class InMemoryStore:
                                        [{"path": "supersedes", "message": f"unknown {target}"}])
             self._keep(plan.new)
         return plan.answer
+
+    def _known(self) -> integrity.Known:
+        """The whole registry, from the folds (a memory store is small)."""
+        actors = {a.actor: a for a in projections.actor_directory(self._events)}
+        topics = {t.topic: t for t in projections.topic_directory(self._events)}
+        texts = {d: str(e.data["text"]) for d, e in projections.documents(self._events).items()}
+        holders = {fold(n): a.actor for a in actors.values() for n in names_of(a)}
+        return integrity.Known(
+            actors=actors, topics=set(topics), documents={d: normalise(t) for d, t in
+                                                          texts.items()},
+            originals=texts, holders=holders,
+            choices=lambda: ({a.actor: (a.name, *a.aliases) for a in actors.values()},
+                             {t.topic: (t.title,) for t in topics.values()}))
 
     def _keep(self, new: Iterable[RecordedEvent]) -> None:
         for event in new:
@@ -177,6 +203,28 @@ class InMemoryStore:
         """Every defined topic."""
         return projections.topic_directory(self._log())
 
+    def documents(self, publisher: str | None = None, first: date | None = None,
+                  last: date | None = None) -> list[DocumentEntry]:
+        """Registered documents in order of registration."""
+        found = [document_entry(e) for e in projections.documents(self._events).values()]
+        return [d for d in found
+                if (publisher is None or (d.publisher or "").lower() == publisher.lower())
+                and published_within(d.published, first, last)]
+
+    def document(self, document: str) -> tuple[DocumentEntry, str] | None:
+        """One document and its text."""
+        event = projections.documents(self._events).get(document)
+        return None if event is None else (document_entry(event), str(event.data["text"]))
+
+    def citing(self, document: str, limit: int = 1_000) -> list[RecordedEvent]:
+        """The events citing a document, in log order."""
+        return [e for e in self._log() if (e.source or {}).get("document") == document][:limit]
+
+    def document_texts(self, ids: Collection[str] | None = None) -> dict[str, str]:
+        """The texts of the registered documents among `ids` (None: all)."""
+        return {d: str(e.data["text"]) for d, e in projections.documents(self._events).items()
+                if ids is None or d in ids}
+
     def count(self, flt: EventFilter) -> int:
         """How many events match."""
         return sum(1 for e in self._log() if matches(e, flt))
@@ -218,5 +266,7 @@ def matches(event: RecordedEvent, flt: EventFilter) -> bool:
         return False
     if flt.occurred_to is not None and (event.occurred_start is None
                                         or event.occurred_start > flt.occurred_to):
+        return False
+    if flt.recorded_by is not None and event.recorded_by != flt.recorded_by:
         return False
     return flt.known_at is None or event.recorded_at <= flt.known_at

@@ -16,7 +16,7 @@ EVENT_COLUMNS = (
     events.c.schema_version, events.c.occurred, events.c.occurred_start, events.c.occurred_end,
     events.c.precision, events.c.occurred_text, events.c.relative_to, events.c.recorded_at,
     events.c.data, events.c.source, events.c.supersedes, events.c.disputed, events.c.note,
-    events.c.hash, events.c.prev_hash, events.c.actor, events.c.topic,
+    events.c.hash, events.c.prev_hash, events.c.actor, events.c.topic, events.c.recorded_by,
 )
 CORE = CoreValues()
 
@@ -28,7 +28,7 @@ def row_to_event(row: Any, *, upcasted: bool = True, values: Values = CORE) -> R
     # (a namedtuple or a Core row's attributes cost 1-10 us more per row, on the as-of path).
     (position, event_id, stream, version, type_, schema_version, occurred, occurred_start,
      occurred_end, precision, occurred_text, relative_to, recorded_at, data_json, source_json,
-     supersedes, disputed, note, hash_, prev_hash, actor, topic) = row
+     supersedes, disputed, note, hash_, prev_hash, actor, topic, recorded_by) = row
     data = json.loads(data_json)
     if upcasted:
         schema_version, data = upcast(type_, schema_version, data)
@@ -42,7 +42,7 @@ def row_to_event(row: Any, *, upcasted: bool = True, values: Values = CORE) -> R
         source=None if source_json is None else json.loads(source_json),
         supersedes=None if supersedes is None else values.read_id(supersedes),
         disputed=bool(disputed), note=note, data_json=data_json, source_json=source_json,
-        hash=hash_, prev_hash=prev_hash, actor=actor, topic=topic,
+        hash=hash_, prev_hash=prev_hash, actor=actor, topic=topic, recorded_by=recorded_by,
     )
 
 

@@ -79,6 +79,7 @@ events = sa.Table(
     sa.Column("note", sa.Text),
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("recorded_by", sa.String(80)),
     sa.UniqueConstraint("stream", "version", name="uq_events_stream_version"),
 )
 # The as-of index: the latest stance of (actor, topic) on or before a date is one index probe;
@@ -107,3 +108,12 @@ POSTGRES_GUARDS = (
     "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events "
     "FOR EACH STATEMENT EXECUTE FUNCTION stanceline_events_append_only()",
 )
+
+# The topic registry's events, for recomputing one topic from what remains of them (actors
+# are found through event_refs, which already names every actor an event registers).
+# Literal SQL, in the index and in the queries alike: SQLite uses a partial index only for a
+# query whose WHERE repeats the index's condition with constants, not bound parameters.
+TOPIC_REGISTRY = sa.text("type IN ('topic.defined', 'topic.updated')")
+IS_STANCE = sa.text("type = 'stance.declared'")
+sa.Index("ix_events_topic_registry", events.c.topic, events.c.position,
+         sqlite_where=TOPIC_REGISTRY, postgresql_where=TOPIC_REGISTRY)

@@ -18,7 +18,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
-from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import PreparedEvent, RecordedEvent, utc_now
 from stanceline.domain.projections import (
     LONGEST_SPAN,
@@ -33,17 +32,18 @@ from stanceline.domain.voids import Void
 from stanceline.errors import InvalidInput
 from stanceline.store import stances
 from stanceline.store.base import EventFilter
+from stanceline.store.checks import Checks
 from stanceline.store.dialect import INSERT_COLUMNS, NOTIFY_CHANNEL, dialect_for
 from stanceline.store.hot import HotReads
 from stanceline.store.projections import (
     PROJECTIONS,
     Projection,
     claims,
-    directory,
     event_refs,
     stance_pairs,
     voids,
 )
+from stanceline.store.registry_reads import RegistryReads
 from stanceline.store.rows import EVENT_COLUMNS, moment_bound, row_to_event
 from stanceline.store.schema import events
 
@@ -52,7 +52,7 @@ __all__ = ["NOTIFY_CHANNEL", "SqlEventStore"]
 _PAGE = 10_000
 
 
-class SqlEventStore:
+class SqlEventStore(RegistryReads):
     """The event log and its projections in one SQL database (SQLite or PostgreSQL)."""
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
@@ -68,6 +68,7 @@ class SqlEventStore:
         self._as_of = self.sql.named(stances.AS_OF)
         self._kind = self.sql.named("SELECT kind FROM actors WHERE actor = :actor")
         self._hot = HotReads(self.engine, self.sql)
+        self._checks = Checks()
         if migrate:
             self.migrate()
 
@@ -105,6 +106,7 @@ class SqlEventStore:
             return []
         with self._write() as conn:
             stored = self._events_by_id(conn, unique)
+            self._checks.run(conn, unique, stored)
             streams = {e.stream for e in unique} | set(expect or {})
             versions = self._stream_versions(conn, streams)
             head_position, head_hash = self._head(conn)
@@ -174,12 +176,7 @@ class SqlEventStore:
             for projection in PROJECTIONS:
                 for table in projection.tables:
                     conn.execute(table.delete())
-            replayed = []
-            for projection in PROJECTIONS:
-                if projection.rebuild is not None:
-                    projection.rebuild(conn, self.sql)
-                else:
-                    replayed.append(projection)
+            replayed = [p for p in PROJECTIONS if p.rebuild is None]
             needed = sa.or_(*(p.wants.clause(self.sql) for p in replayed))
             after = 0
             while replayed:
@@ -190,6 +187,10 @@ class SqlEventStore:
                     break
                 self._project(conn, [row_to_event(r, upcasted=False) for r in rows], replayed)
                 after = rows[-1].position
+            # Set-based rebuilds run last, so they may read the replayed tables (the voids).
+            for projection in PROJECTIONS:
+                if projection.rebuild is not None:
+                    projection.rebuild(conn, self.sql)
             return self._head(conn)[0]
 
     def import_events(self, recorded: Iterable[RecordedEvent]) -> int:
@@ -271,6 +272,8 @@ class SqlEventStore:
             found.append(events.c.occurred_start <= flt.occurred_to)
         if flt.known_at is not None:
             found.append(events.c.recorded_at <= moment_bound(flt.known_at))
+        if flt.recorded_by is not None:
+            found.append(events.c.recorded_by == flt.recorded_by)
         return found
 
     def iter_all(self, after: int = 0) -> Iterator[RecordedEvent]:
@@ -367,27 +370,7 @@ class SqlEventStore:
                      conn.execute(claims.query(subject, as_of, known_at))]
         return sorted(found, key=order_key)
 
-    def actors(self, q: str | None = None) -> list[ActorEntry]:
-        """The actor directory; `q` matches names and aliases, ignoring case and accents."""
-        with self._read() as conn:
-            return directory.list_actors(conn, q)
-
-    def actor(self, actor: str) -> ActorEntry | None:
-        """One registered actor."""
-        with self._read() as conn:
-            return directory.get_actor(conn, actor)
-
     def actor_kind(self, actor: str) -> str | None:
         """An actor's kind, on this thread's hot connection (no session, no pool checkout)."""
         rows = self._hot.fetch(self._kind, {"actor": actor})
         return None if not rows else str(rows[0][0])
-
-    def resolve(self, name: str) -> list[str]:
-        """The actor ids a name or alias stands for (exact after folding)."""
-        with self._read() as conn:
-            return directory.resolve(conn, name)
-
-    def topics(self) -> list[TopicEntry]:
-        """Every defined topic."""
-        with self._read() as conn:
-            return directory.list_topics(conn)

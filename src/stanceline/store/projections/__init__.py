@@ -8,7 +8,14 @@ migration in stanceline/migrations/versions/.
 
 from __future__ import annotations
 
-from stanceline.store.projections import claims, directory, event_refs, stance_pairs, voids
+from stanceline.store.projections import (
+    claims,
+    directory,
+    documents,
+    event_refs,
+    stance_pairs,
+    voids,
+)
 from stanceline.store.projections.base import Projection
 
 PROJECTIONS: tuple[Projection, ...] = (
@@ -16,6 +23,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     voids.PROJECTION,
     claims.PROJECTION,
     directory.PROJECTION,
+    documents.PROJECTION,
     stance_pairs.PROJECTION,
 )
 

@@ -104,7 +104,8 @@ class Projection:
 
     `apply` gets only the events `wants` accepts, in position order, inside the append's
     transaction. `rebuild`, when given, refills the tables from the log in one set-based
-    statement; without it, rebuild replays the wanted events through `apply`. The
+    statement, after every replayed projection (so it may read their tables); without it,
+    rebuild replays the wanted events through `apply`. The
     projection's queries are plain functions of its module.
     """
 

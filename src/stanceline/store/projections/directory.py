@@ -9,7 +9,7 @@ and is read a few times per page, so the ORM's cost does not show; appends write
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -18,16 +18,26 @@ from sqlmodel import Field, Session, col, select
 from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.names import fold
+from stanceline.domain.projections import retraction_target
+from stanceline.domain.registry import (
+    ACTOR_TYPES,
+    TOPIC_TYPES,
+    Entry,
+    fold_actor,
+    fold_topic,
+    names_of,
+)
 from stanceline.store.dialect import Dialect
-from stanceline.store.projections.base import OfType, Projection
-from stanceline.store.schema import Record
+from stanceline.store.projections import event_refs
+from stanceline.store.projections.base import AnyOf, Carries, OfType, Projection
+from stanceline.store.projections.voids import voids
+from stanceline.store.schema import TOPIC_REGISTRY, Record, events
 
-ACTOR_REGISTERED = "actor.registered"
-TOPIC_DEFINED = "topic.defined"
+RETRACTED = "event.retracted"
 
 
 class ActorRow(Record, table=True):
-    """One registered actor, as its latest registration says."""
+    """One registered actor, as its remaining registry events say."""
 
     __tablename__ = "actors"
 
@@ -76,33 +86,108 @@ actors: sa.Table = ActorRow.__table__  # type: ignore[attr-defined]
 actor_aliases: sa.Table = AliasRow.__table__  # type: ignore[attr-defined]
 topics: sa.Table = TopicRow.__table__  # type: ignore[attr-defined]
 
-WANTS = OfType(frozenset({ACTOR_REGISTERED, TOPIC_DEFINED}))
+WANTS = AnyOf((OfType(ACTOR_TYPES | TOPIC_TYPES | {RETRACTED}), Carries("supersedes")))
 
 
 def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> None:
-    """A registration replaces the actor's row and names; a redefinition keeps the topic's
-    place (topics list in order of first definition)."""
+    """Recompute every actor and topic the events touch from what remains of their registry
+    events (a registration, its updates, minus what is retracted or superseded), so appending
+    and rebuilding agree whatever the order of corrections."""
+    touched_actors: set[str] = set()
+    touched_topics: set[str] = set()
+    targets: list[str] = []
     for event in new:
-        data = event.data
-        if event.type == ACTOR_REGISTERED:
-            actor = data["actor"]
-            conn.execute(actors.delete().where(actors.c.actor == actor))
-            conn.execute(actor_aliases.delete().where(actor_aliases.c.actor == actor))
-            conn.execute(actors.insert().values(
-                actor=actor, name=data["name"], kind=data["kind"],
-                aliases=json.dumps(data["aliases"], ensure_ascii=False),
-                members=json.dumps(data["members"]), represents=data["represents"],
-                position=event.position))
-            names = {fold(n) for n in (actor, data["name"], *data["aliases"])} - {""}
-            conn.execute(actor_aliases.insert(),
-                         [{"alias": n, "actor": actor} for n in sorted(names)])
-        else:
-            first = conn.execute(sa.select(topics.c.position)
-                                 .where(topics.c.topic == data["topic"])).scalar()
-            conn.execute(topics.delete().where(topics.c.topic == data["topic"]))
-            conn.execute(topics.insert().values(topic=data["topic"], title=data["title"],
-                                                description=data["description"],
-                                                position=first or event.position))
+        if event.type in ACTOR_TYPES:
+            touched_actors.add(event.data["actor"])
+        elif event.type in TOPIC_TYPES:
+            touched_topics.add(event.data["topic"])
+        if (aim := retraction_target(event)) is not None:
+            targets.append(aim)
+    if targets:
+        aimed = conn.execute(sa.select(events.c.type, events.c.actor, events.c.topic)
+                             .where(events.c.id.in_(targets)))
+        for type_, actor, topic in aimed:
+            if type_ in ACTOR_TYPES:
+                touched_actors.add(actor)
+            elif type_ in TOPIC_TYPES:
+                touched_topics.add(topic)
+    for actor in sorted(touched_actors):
+        _recompute_actor(conn, actor)
+    for topic in sorted(touched_topics):
+        _recompute_topic(conn, topic)
+
+
+def _remaining(conn: Connection,
+               where: Sequence[sa.ColumnElement[bool] | sa.TextClause]) -> list[Entry]:
+    not_voided = ~sa.exists(sa.select(voids.c.target).where(voids.c.target == events.c.id))
+    rows = conn.execute(sa.select(events.c.type, events.c.data, events.c.position)
+                        .where(*where, not_voided).order_by(events.c.position))
+    return [Entry(r.type, json.loads(r.data), int(r.position)) for r in rows]
+
+
+def _recompute_actor(conn: Connection, actor: str) -> None:
+    # event_refs names every actor an event registers: no scan of the log.
+    entries = _remaining(conn, [events.c.position.in_(event_refs.naming(actor)),
+                                events.c.type.in_(sorted(ACTOR_TYPES)),
+                                events.c.actor == actor])
+    conn.execute(actors.delete().where(actors.c.actor == actor))
+    conn.execute(actor_aliases.delete().where(actor_aliases.c.actor == actor))
+    entry = fold_actor(entries)
+    if entry is None:
+        return
+    conn.execute(actors.insert().values(
+        actor=actor, name=entry.name, kind=entry.kind,
+        aliases=json.dumps(list(entry.aliases), ensure_ascii=False),
+        members=json.dumps(list(entry.members)), represents=entry.represents,
+        position=entries[0].position))
+    names = {fold(n) for n in names_of(entry)} - {""}
+    conn.execute(actor_aliases.insert(), [{"alias": n, "actor": actor} for n in sorted(names)])
+
+
+def _recompute_topic(conn: Connection, topic: str) -> None:
+    # The same condition as the partial index ix_events_topic_registry, so it is used.
+    entries = _remaining(conn, [TOPIC_REGISTRY, events.c.topic == topic])
+    conn.execute(topics.delete().where(topics.c.topic == topic))
+    found = fold_topic(entries)
+    if found is None:
+        return
+    entry, first = found
+    conn.execute(topics.insert().values(topic=topic, title=entry.title,
+                                        description=entry.description, position=first))
+
+
+def registered(conn: Connection, ids: Collection[str]) -> dict[str, ActorEntry]:
+    """The registered actors among `ids`."""
+    if not ids:
+        return {}
+    with Session(conn) as session:
+        rows = session.exec(select(ActorRow).where(col(ActorRow.actor).in_(sorted(ids)))).all()
+        return {row.actor: row.entry() for row in rows}
+
+
+def defined(conn: Connection, ids: Collection[str]) -> set[str]:
+    """The defined topics among `ids`."""
+    if not ids:
+        return set()
+    return set(conn.execute(sa.select(topics.c.topic)
+                            .where(topics.c.topic.in_(sorted(ids)))).scalars())
+
+
+def holders(conn: Connection, folded: Collection[str]) -> dict[str, str]:
+    """Which actor holds each of these folded names (at most one, since aliases are unique
+    per actor on append)."""
+    if not folded:
+        return {}
+    rows = conn.execute(sa.select(actor_aliases.c.alias, actor_aliases.c.actor)
+                        .where(actor_aliases.c.alias.in_(sorted(folded))))
+    return {str(alias): str(actor) for alias, actor in rows}
+
+
+def choices(conn: Connection) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """Every actor with its name and aliases, and every topic with its title (for
+    suggestions)."""
+    found = {a.actor: (a.name, *a.aliases) for a in list_actors(conn)}
+    return found, {t.topic: (t.title,) for t in list_topics(conn)}
 
 
 def list_actors(conn: Connection, q: str | None = None) -> list[ActorEntry]:

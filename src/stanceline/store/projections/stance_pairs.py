@@ -1,4 +1,6 @@
-"""stance_pairs: every (actor, topic) with a stance event, the rows of the stance matrix.
+"""stance_pairs: every (actor, topic) with a stance event that still counts (not retracted or
+superseded), the rows of the stance matrix: a pair whose every stance is withdrawn leaves no
+row.
 
 The stances themselves need no table: the as-of index on the log answers them.
 """
@@ -12,10 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from stanceline.domain.events import RecordedEvent
-from stanceline.domain.projections import STANCE
+from stanceline.domain.projections import STANCE, retraction_target
 from stanceline.store.dialect import Dialect
-from stanceline.store.projections.base import OfType, Projection
-from stanceline.store.schema import events, metadata
+from stanceline.store.projections.base import AnyOf, Carries, OfType, Projection
+from stanceline.store.projections.voids import voids
+from stanceline.store.schema import IS_STANCE, events, metadata
 
 stance_pairs = sa.Table(
     "stance_pairs",
@@ -24,19 +27,40 @@ stance_pairs = sa.Table(
     sa.Column("actor", sa.String(80), primary_key=True),
 )
 
-WANTS = OfType(frozenset({STANCE}))
+WANTS = AnyOf((OfType(frozenset({STANCE, "event.retracted"})), Carries("supersedes")))
+_STANCES = OfType(frozenset({STANCE}))
+
+
+def _not_voided() -> sa.ColumnElement[bool]:
+    return ~sa.exists(sa.select(voids.c.target).where(voids.c.target == events.c.id))
 
 
 def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> None:
-    """New pairs; known ones are left alone."""
-    pairs = sorted({(str(e.topic), str(e.actor)) for e in new})
-    conn.exec_driver_sql(dialect.insert_sql("stance_pairs", ("topic", "actor"),
-                                            " ON CONFLICT DO NOTHING"), pairs)
+    """New pairs are added; a pair whose stances are all withdrawn is removed (the voids
+    projection runs first, in the same transaction)."""
+    pairs = sorted({(str(e.topic), str(e.actor)) for e in new if e.type == STANCE})
+    if pairs:
+        conn.exec_driver_sql(dialect.insert_sql("stance_pairs", ("topic", "actor"),
+                                                " ON CONFLICT DO NOTHING"), pairs)
+    targets = [aim for e in new if (aim := retraction_target(e)) is not None]
+    if not targets:
+        return
+    aimed = conn.execute(sa.select(events.c.actor, events.c.topic).distinct()
+                         .where(events.c.id.in_(targets), events.c.type == STANCE)).all()
+    for actor, topic in aimed:
+        remains = conn.execute(sa.select(events.c.position).where(
+            IS_STANCE, events.c.actor == actor, events.c.topic == topic,
+            _not_voided()).limit(1)).first()
+        if remains is None:
+            conn.execute(stance_pairs.delete().where(stance_pairs.c.actor == actor,
+                                                     stance_pairs.c.topic == topic))
 
 
 def rebuild(conn: Connection, dialect: Dialect) -> None:
-    """One set-based statement instead of a replay of every stance."""
-    wanted = sa.select(events.c.topic, events.c.actor).distinct().where(WANTS.clause(dialect))
+    """One set-based statement instead of a replay of every stance (it runs after the
+    replayed projections, so the voids table is already whole)."""
+    wanted = (sa.select(events.c.topic, events.c.actor).distinct()
+              .where(_STANCES.clause(dialect), _not_voided()))
     conn.execute(stance_pairs.insert().from_select(["topic", "actor"], wanted))
 
 
