@@ -63,9 +63,27 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'stanceline.db'}"
 
 
+DIRECTORY_FILES = (ROOT / "events" / "actors.jsonl", ROOT / "events" / "topics.jsonl")
+
+
+def directory_events() -> list[PreparedEvent]:
+    """The curated actors and topics (every reference must be registered before use)."""
+    return [prepare(EVENT_IN.validate_json(line)) for path in DIRECTORY_FILES
+            for line in path.read_bytes().splitlines() if line.strip()]
+
+
+DIRECTORY_SIZE = len(directory_events())
+
+
+def with_directory(store: EventStore) -> EventStore:
+    """A store whose log starts with the curated directory (positions 1..DIRECTORY_SIZE)."""
+    store.append(directory_events())
+    return store
+
+
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
-    """Each store in turn: the contract suite runs against all three."""
+def bare_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
+    """Each store in turn, empty."""
     made: EventStore
     if request.param == "memory":
         made = InMemoryStore()
@@ -75,6 +93,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore
         made = SqlEventStore(request.getfixturevalue("pg_url"))
     yield made
     made.close()
+
+
+@pytest.fixture
+def store(bare_store: EventStore) -> EventStore:
+    """Each store in turn, with the curated directory registered: the contract suite runs
+    against all three."""
+    return with_directory(bare_store)
 
 
 def event(type_: str = "stance.declared", *, occurred: str | None = "2025-02-03",
@@ -90,8 +115,10 @@ def event(type_: str = "stance.declared", *, occurred: str | None = "2025-02-03"
         "topic.defined": {"topic": "troops-in-ukraine", "title": "Troops in Ukraine"},
         "event.retracted": {"target": "?", "reason": "mistake"},
     }
-    raw: dict[str, Any] = {"type": type_, "data": fields.pop("data", payloads[type_])}
-    if type_ not in ("actor.registered", "topic.defined", "event.retracted"):
+    raw: dict[str, Any] = {"type": type_,
+                           "data": fields.pop("data") if "data" in fields else payloads[type_]}
+    if type_ not in ("actor.registered", "actor.updated", "topic.defined", "topic.updated",
+                     "document.registered", "event.retracted"):
         raw["occurred"] = occurred
         raw["source"] = {"document": "test", "quote": "a quote"}
     if id is not None:
@@ -131,3 +158,14 @@ def tamper(store: EventStore, position: int, how: str = "update") -> None:
         else:
             conn.execute(sa.text("UPDATE events SET data = :d WHERE position = :p"),
                          {"d": '{"forged":true}', "p": position})
+
+
+def registry(actors: list[str] = (), topics: list[str] = (),  # type: ignore[assignment]
+             kind: str = "country") -> list[PreparedEvent]:
+    """Registrations of bare test actors and topics (references must be registered), on a
+    stream of their own so the actors' streams start at version 0."""
+    made = [event("actor.registered", data={"actor": a, "name": f"Actor {a}", "kind": kind},
+                  stream="test-directory") for a in actors]
+    made += [event("topic.defined", data={"topic": t, "title": f"Topic {t}"},
+                   stream="test-directory") for t in topics]
+    return made

@@ -9,13 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 
 from stanceline.store.sql import SqlEventStore
-from tests.conftest import stance
+from tests.conftest import registry, stance
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def sql_store(request: pytest.FixtureRequest) -> Iterator[SqlEventStore]:
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
     made = SqlEventStore(url)
+    made.append(registry(["fra", "deu"], ["t"]))
     made.append([stance("fra", "t", "supports", "2024"), stance("deu", "t", "opposes", "2024")])
     yield made
     made.close()
@@ -30,7 +31,7 @@ def sql_store(request: pytest.FixtureRequest) -> Iterator[SqlEventStore]:
 def test_raw_update_and_delete_fail(sql_store: SqlEventStore, statement: str) -> None:
     with pytest.raises(DatabaseError, match="append-only"), sql_store.engine.begin() as conn:
         conn.exec_driver_sql(statement)
-    assert sql_store.head() == 2
+    assert sql_store.head() == 5
     assert sql_store.verify().ok
 
 
@@ -38,10 +39,10 @@ def test_raw_update_and_delete_fail(sql_store: SqlEventStore, statement: str) ->
 def test_truncate_fails_on_postgres(request: pytest.FixtureRequest) -> None:
     made = SqlEventStore(request.getfixturevalue("pg_url"))
     try:
-        made.append([stance("fra", "t", "supports", "2024")])
+        made.append(registry(["fra"], ["t"]) + [stance("fra", "t", "supports", "2024")])
         with pytest.raises(DatabaseError, match="append-only"), made.engine.begin() as conn:
             conn.exec_driver_sql("TRUNCATE events")
-        assert made.head() == 1
+        assert made.head() == 3
     finally:
         made.close()
 
@@ -49,5 +50,5 @@ def test_truncate_fails_on_postgres(request: pytest.FixtureRequest) -> None:
 def test_migrations_are_idempotent_and_recorded(sql_store: SqlEventStore) -> None:
     sql_store.migrate()
     with sql_store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0005"
-    assert sql_store.head() == 2
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0006"
+    assert sql_store.head() == 5

@@ -25,16 +25,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stanceline.domain.events import EVENT_IN, PreparedEvent, prepare
+from stanceline.ingest import document_events
 from stanceline.store.base import EventFilter, EventStore
 from stanceline.store.projections import PROJECTIONS, Projection
 from stanceline.store.sql import SqlEventStore
-from tests.conftest import event, require_pg, stance
+from tests.conftest import event, registry, require_pg, stance
 from tests.contract.test_property import batches as stance_batches
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = [p.name for p in PROJECTIONS]
 ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 PEOPLE = ("emmanuel-macron", "keir-starmer")
+ALIASES = {"fra": ("Frankreich", "Francia"), "pol": ("Polska", "Pologne")}
 T = "troops-in-ukraine"
 
 
@@ -46,11 +48,15 @@ def seeded_batches() -> list[list[PreparedEvent]]:
     record = [[prepare(EVENT_IN.validate_python(json.loads(line)))
                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
               for path in files]
+    documents = [prepare(e) for e in document_events(ROOT / "seeds")]
     wrong = stance("fra", T, "opposes", "2024-03-01")
     corrected = stance("pol", T, "supports", "2024-03-02")
-    return [*record, [wrong, corrected],
+    renamed = event("actor.updated", data={"actor": "pol", "aliases": ["Polska"]})
+    titled = event("topic.updated", data={"topic": T, "title": "The mission"})
+    return [documents, *record, [wrong, corrected, renamed, titled],
             [event("event.retracted", data={"target": wrong.id, "reason": "misread"}),
-             stance("pol", T, "opposes", "2024-03-02", supersedes=corrected.id)]]
+             stance("pol", T, "opposes", "2024-03-02", supersedes=corrected.id),
+             event("event.retracted", data={"target": renamed.id, "reason": "not so"})]]
 
 
 def rows(store: SqlEventStore, projection: Projection) -> dict[str, list[tuple[Any, ...]]]:
@@ -76,6 +82,8 @@ def answers(store: EventStore) -> dict[str, object]:
         "voids": [asdict(c) for a, t in store.stance_pairs() for c in store.history(a, t)],
         "claims": [e.id for e in store.claims(None, None)],
         "directory": (store.actors(), store.topics(), {a: store.resolve(a) for a in actors}),
+        "documents": (store.documents(), {d.document: [e.id for e in store.citing(d.document)]
+                                          for d in store.documents()}),
         "stance_pairs": (store.stance_pairs(), store.changed_pairs(date(2000, 1, 1),
                                                                    date(2030, 1, 1))),
     }
@@ -129,8 +137,9 @@ def test_seeded_record_rebuilds_to_what_appends_made(engine: str) -> None:
         check_rebuild(store)
 
 
-def test_the_stores_agree_on_the_seeded_record(store: EventStore) -> None:
+def test_the_stores_agree_on_the_seeded_record(bare_store: EventStore) -> None:
     """The memory store (no tables: folds) answers what the SQL tables answer."""
+    store = bare_store
     log = seeded_batches()
     for batch in log:
         store.append(batch)
@@ -147,20 +156,31 @@ def logs(draw: st.DrawFn) -> list[list[PreparedEvent]]:
     """Random stance logs (with retractions and corrections) plus what the other projections
     read: registrations and redefinitions, speakers, participants."""
     log = draw(stance_batches())
+    log.insert(1, registry(["gbr", "est", "lva", "nato", "rus", "sergey-lavrov", *PEOPLE]))
     extra: list[PreparedEvent] = []
+    registry_events: list[PreparedEvent] = []
     for n in range(draw(st.integers(0, 4))):
-        kind = draw(st.sampled_from(["actor", "topic", "meeting", "statement", "spoken"]))
+        kind = draw(st.sampled_from(["actor", "topic", "undo", "meeting", "statement",
+                                     "spoken"]))
         if kind == "actor":
-            extra.append(event("actor.registered", data={
-                "actor": draw(st.sampled_from(("fra", "pol", "baltic-states"))),
-                "name": draw(st.sampled_from(("France", "Poland", "Baltic states"))),
-                "kind": "country", "aliases": draw(st.lists(st.sampled_from(
-                    ("Frankreich", "Polska", "Pologne")), max_size=2, unique=True)),
-                "members": draw(st.lists(st.sampled_from(("est", "lva")), unique=True)),
-                "represents": draw(st.sampled_from((None, "nato")))}))
+            actor = draw(st.sampled_from(("fra", "pol")))
+            changes = draw(st.fixed_dictionaries({}, optional={
+                "name": st.sampled_from((f"{actor} {n}", f"Name {actor}")),
+                "aliases": st.lists(st.sampled_from(ALIASES[actor]), max_size=2, unique=True),
+                "members": st.lists(st.sampled_from(("est", "lva")), unique=True),
+                "represents": st.sampled_from((None, "nato"))}))
+            made = event("actor.updated", data={"actor": actor, "name": f"{actor} {n}",
+                                                **changes})
+            extra.append(made)
+            registry_events.append(made)
         elif kind == "topic":
-            extra.append(event("topic.defined", data={
-                "topic": draw(st.sampled_from(("troops", "air"))), "title": f"Title {n}"}))
+            made = event("topic.updated", data={
+                "topic": draw(st.sampled_from(("troops", "air"))), "title": f"Title {n}"})
+            extra.append(made)
+            registry_events.append(made)
+        elif kind == "undo" and registry_events:
+            target = draw(st.sampled_from(registry_events))
+            extra.append(event("event.retracted", data={"target": target.id, "reason": "x"}))
         elif kind == "meeting":
             extra.append(event("meeting.held", occurred="2025-02-03", data={
                 "title": "Retreat", "participants": draw(st.lists(
@@ -174,7 +194,8 @@ def logs(draw: st.DrawFn) -> list[list[PreparedEvent]]:
             extra.append(stance(actor, "troops", "supports", "2025-01", data_extra={
                 "speaker": draw(st.sampled_from((actor, *PEOPLE)))}))
     if extra:
-        log.insert(draw(st.integers(0, len(log))), extra)
+        # After the registrations, which every reference needs first.
+        log.insert(draw(st.integers(2, len(log))), extra)
     return log
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from stanceline.store.base import EventStore
-from tests.conftest import event, stance
+from tests.conftest import event, registry, stance
 
 T = "troops-in-ukraine"
 US = {"on": "us-backstop", "text": "a US backstop"}
@@ -100,7 +100,7 @@ def test_a_superseding_event_replaces_the_one_it_corrects(store: EventStore) -> 
     assert store_then.stance == "supports"
     early = store.stance("nld", T, date(2025, 1, 11))
     assert early.stance == "unknown", "the corrected event no longer counts at all"
-    assert fixed.position == 2
+    assert fixed.position == first.position + 1
 
 
 def test_history_lists_each_change_with_evidence(store: EventStore) -> None:
@@ -157,7 +157,9 @@ def test_claims_by_subject_in_date_order(store: EventStore) -> None:
     assert len(store.claims(None, None)) == 3
 
 
-def test_actor_directory_resolves_aliases(store: EventStore) -> None:
+def test_actor_directory_resolves_aliases(bare_store: EventStore) -> None:
+    store = bare_store
+    store.append(registry(["gbr", "ukr", "est", "lva", "ltu"]))
     store.append([
         event("actor.registered", data={"actor": "keir-starmer", "name": "Keir Starmer",
                                         "kind": "person", "represents": "gbr",
@@ -178,12 +180,13 @@ def test_actor_directory_resolves_aliases(store: EventStore) -> None:
     assert group is not None and group.members == ("est", "lva", "ltu")
     assert store.actor("nobody") is None
     assert [t.topic for t in store.topics()] == [T]
-    assert len(store.actors()) == 3
+    assert len(store.actors()) == 8
 
 
 def test_stances_answer_the_same_from_many_threads(store: EventStore) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
+    store.append(registry([f"a{i}" for i in range(12)]))
     store.append([stance(f"a{i}", T, "supports" if i % 2 else "opposes", "2025-01-01")
                   for i in range(12)])
     expected = [store.stance(f"a{i}", T, date(2025, 6, 1)).stance for i in range(12)]
@@ -196,7 +199,5 @@ def test_stances_answer_the_same_from_many_threads(store: EventStore) -> None:
 
 
 def test_an_actors_kind_is_one_probe(store: EventStore) -> None:
-    store.append([event("actor.registered", data={"actor": "keir-starmer", "name": "Keir Starmer",
-                                                  "kind": "person"})])
     assert store.actor_kind("keir-starmer") == "person"
     assert store.actor_kind("nobody") is None

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from stanceline.domain import projections
 from stanceline.domain.events import PreparedEvent
 from stanceline.store.sql import SqlEventStore
-from tests.conftest import event, require_pg, stance
+from tests.conftest import event, registry, require_pg, stance
 
 ACTORS = ("fra", "pol")
 TOPICS = ("troops", "air")
@@ -85,7 +85,8 @@ def batches(draw: st.DrawFn) -> list[list[PreparedEvent]]:
             batch.append(made_now)
         made.extend(e for e in batch if e.type != "event.retracted")
         log.append(batch)
-    return log
+    # Every reference is registered first (on a stream of its own: the actors' start at 0).
+    return [registry([*ACTORS, *PEOPLE], [*TOPICS, *(c["on"] for c in CONDITIONS)]), *log]
 
 
 @contextmanager

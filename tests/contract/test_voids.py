@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from stanceline.store.base import EventStore
-from tests.conftest import event, stance
+from tests.conftest import event, registry, stance
 
 T = "troops-in-ukraine"
 
@@ -42,6 +42,7 @@ def test_voids_name_the_voiding_event_and_its_time(store: EventStore) -> None:
 
 def test_voids_are_read_set_wise_for_many_ids(store: EventStore) -> None:
     batch = [stance(f"a{i}", T, "supports", "2024-01-01") for i in range(1_200)]
+    store.append(registry([f"a{i}" for i in range(1_200)]))
     store.append(batch)
     store.append([event("event.retracted", data={"target": e.id, "reason": "x"})
                   for e in batch[::100]])

@@ -370,7 +370,9 @@ def prepare(event: EventIn, *, recorded_by: str | None = None,
     """
     data = event.data
     uid = event.id or uuid.uuid4()
-    data_dict = data.model_dump(mode="json")
+    # An update stores only the fields it names: that is what it changes.
+    data_dict = data.model_dump(mode="json",
+                                exclude_unset=isinstance(data, ActorUpdated | TopicUpdated))
     source = None
     if event.source is not None:
         source = event.source.model_dump(mode="json")

@@ -55,8 +55,13 @@ class ActorUpdated(Payload):
 
     @model_validator(mode="after")
     def _changes_something(self) -> ActorUpdated:
-        if not self.model_fields_set - {"actor"}:
+        named = self.model_fields_set - {"actor"}
+        if not named:
             raise ValueError("an update names at least one field to change")
+        cleared = sorted(k for k in named - {"represents"} if getattr(self, k) is None)
+        if cleared:
+            raise ValueError(f"{', '.join(cleared)} cannot be cleared (only `represents` can "
+                             "be set to null)")
         return self
 
 
@@ -75,8 +80,11 @@ class TopicUpdated(Payload):
 
     @model_validator(mode="after")
     def _changes_something(self) -> TopicUpdated:
-        if not self.model_fields_set - {"topic"}:
+        named = self.model_fields_set - {"topic"}
+        if not named:
             raise ValueError("an update names at least one field to change")
+        if "title" in named and self.title is None:
+            raise ValueError("title cannot be cleared")
         return self
 
 
