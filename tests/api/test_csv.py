@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from stanceline.api import create_app
 from stanceline.config import Settings
 
-from .conftest import stance_json
+from .conftest import B, stance_json
 
 ROOT = Path(__file__).resolve().parents[2]
 T = "troops-in-ukraine"
@@ -281,7 +281,7 @@ def test_rfc4180_quoting_and_utf8(client: TestClient) -> None:
     event["source"]["quote"] = tricky
     posted = client.post("/api/events", json={"events": [event]})
     assert posted.status_code == 201, posted.text
-    r = client.get("/api/events", params={"format": "csv"})
+    r = client.get("/api/events", params={"format": "csv", "after": B})
     assert '"He said ""no, never"";\nthen: “perhaps” — ça dépend"' in r.content.decode()
     [row] = list(csv.DictReader(io.StringIO(r.content.decode("utf-8"), newline="")))
     assert row["summary"] == row["quote"] == tricky
@@ -357,7 +357,7 @@ def test_the_log_csv_says_what_was_retracted(client: TestClient) -> None:
     retraction = {"type": "event.retracted", "occurred": "2025-02-04",
                   "data": {"target": first["id"], "reason": "a test"}}
     assert client.post("/api/events", json={"events": [retraction]}).status_code == 201
-    params = {"include_retracted": "true"}
+    params = {"include_retracted": "true", "after": str(B)}
     answer = client.get("/api/events", params=params).json()["events"]
     rows = list(csv.DictReader(io.StringIO(
         client.get("/api/events", params={**params, "format": "csv"}).text, newline="")))

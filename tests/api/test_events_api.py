@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import make_client, stance_json
+from tests.api.conftest import B, make_client, stance_json
 
 
 def test_append_answers_201_with_the_envelope_fields(client: TestClient) -> None:
     r = client.post("/api/events", json={"events": [stance_json(), stance_json("deu")]})
     assert r.status_code == 201
     appended = r.json()["appended"]
-    assert [a["position"] for a in appended] == [1, 2]
+    assert [a["position"] - B for a in appended] == [1, 2]
     assert set(appended[0]) == {"id", "position", "stream", "version", "recorded_at", "hash"}
     assert appended[0]["recorded_at"].endswith("Z")
     got = client.get(f"/api/events/{appended[0]['id']}").json()
@@ -30,7 +30,7 @@ def test_replay_answers_the_original_result(client: TestClient) -> None:
     first = client.post("/api/events", json=body)
     again = client.post("/api/events", json=body)
     assert again.status_code == 201 and again.json() == first.json()
-    assert len(client.get("/api/events").json()["events"]) == 1
+    assert len(client.get("/api/events", params={"after": B}).json()["events"]) == 1
 
 
 def test_version_conflict_is_409(client: TestClient) -> None:
@@ -50,7 +50,7 @@ def test_invalid_payload_is_422_with_field_paths(client: TestClient) -> None:
     assert body["error"] == "InvalidInput"
     assert body["errors"][0]["path"] == "events.1.data.stance"
     assert "events.1.data.stance" in body["detail"]
-    assert client.get("/api/events").json()["events"] == []
+    assert client.get("/api/events", params={"after": B}).json()["events"] == []
 
 
 @pytest.mark.parametrize(("body", "content_type"), [
@@ -74,7 +74,7 @@ def test_bad_bodies_get_4xx_never_500(client: TestClient, body: bytes, content_t
     r = client.post("/api/events", content=body, headers={"content-type": content_type})
     assert 400 <= r.status_code < 500, r.text
     assert set(r.json()) >= {"error", "detail"} and r.json()["detail"]
-    assert client.get("/api/events").json()["events"] == []
+    assert client.get("/api/events", params={"after": B}).json()["events"] == []
 
 
 def test_unknown_event_type_names_the_problem(client: TestClient) -> None:
@@ -101,7 +101,7 @@ def test_body_over_the_limit_is_413(tmp_path: Path) -> None:
         streamed = client.post("/api/events", content=chunks(),
                                headers={"content-type": "application/json"})
         assert streamed.status_code == 413
-        assert client.get("/api/events").json()["events"] == []
+        assert client.get("/api/events", params={"after": B}).json()["events"] == []
 
 
 def test_list_filters_and_cursor(client: TestClient) -> None:
@@ -112,20 +112,21 @@ def test_list_filters_and_cursor(client: TestClient) -> None:
          "data": {"title": "Informal retreat", "participants": ["fra", "gbr"]},
          "source": {"document": "test", "quote": "q"}},
     ]})
-    page = client.get("/api/events", params={"limit": 2}).json()
-    assert [e["position"] for e in page["events"]] == [1, 2] and page["next_after"] == 2
-    rest = client.get("/api/events", params={"limit": 2, "after": 2}).json()
-    assert [e["position"] for e in rest["events"]] == [3, 4]
-    end = client.get("/api/events", params={"limit": 2, "after": 4}).json()
+    def positions(**params: object) -> list[int]:
+        # The tests' own events, numbered from 1 after the directory's.
+        page = client.get("/api/events", params={"after": B, **params}).json()  # type: ignore[arg-type]
+        return [e["position"] - B for e in page["events"]]
+
+    page = client.get("/api/events", params={"limit": 2, "after": B}).json()
+    assert [e["position"] - B for e in page["events"]] == [1, 2]
+    assert page["next_after"] == B + 2
+    assert positions(limit=2, after=B + 2) == [3, 4]
+    end = client.get("/api/events", params={"limit": 2, "after": B + 4}).json()
     assert end == {"events": [], "next_after": None}
-    assert [e["position"] for e in client.get("/api/events", params={"actor": "fra"}).json()[
-        "events"]] == [1, 4]
-    assert [e["position"] for e in client.get(
-        "/api/events", params={"type": "meeting.scheduled"}).json()["events"]] == [4]
-    assert [e["position"] for e in client.get(
-        "/api/events", params={"topic": "troops-in-ukraine"}).json()["events"]] == [1, 2, 3]
-    jan = client.get("/api/events", params={"from": "2025-01", "to": "2025-01"}).json()
-    assert [e["position"] for e in jan["events"]] == [2, 3]
+    assert positions(actor="fra") == [1, 4]
+    assert positions(type="meeting.scheduled") == [4]
+    assert positions(topic="troops-in-ukraine") == [1, 2, 3]
+    assert positions(**{"from": "2025-01", "to": "2025-01"}) == [2, 3]
     assert client.get("/api/events", params={"from": "gibberish"}).status_code == 422
     assert client.get("/api/events", params={"limit": 0}).status_code == 422
     assert client.get("/api/events", params={"limit": 100000}).status_code == 422
@@ -140,7 +141,7 @@ def test_unknown_event_is_404(client: TestClient) -> None:
 def test_verify_health_and_docs(client: TestClient) -> None:
     client.post("/api/events", json={"events": [stance_json()]})
     v = client.get("/api/verify").json()
-    assert v["ok"] is True and v["events"] == 1 and len(v["head"]) == 64
+    assert v["ok"] is True and v["events"] == B + 1 and len(v["head"]) == 64
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()

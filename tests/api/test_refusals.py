@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from stanceline.api import create_app
 from stanceline.config import Settings
-from tests.api.conftest import stance_json
+from tests.api.conftest import B, stance_json
 
 ROOT = Path(__file__).resolve().parents[2]
 T = "troops-in-ukraine"
@@ -124,7 +124,7 @@ def test_a_misspelt_expect_is_422_not_a_silent_append(client: TestClient) -> Non
     client.post("/api/events", json={"events": [stance_json()]}).raise_for_status()
     r = client.post("/api/events", json={"events": [stance_json()], "expects": {"actor:fra": 0}})
     assert r.status_code == 422 and "expects" in r.text
-    assert len(client.get("/api/events").json()["events"]) == 1
+    assert len(client.get("/api/events", params={"after": B}).json()["events"]) == 1
 
 
 def test_invalid_json_in_a_body_says_line_and_column(client: TestClient) -> None:
