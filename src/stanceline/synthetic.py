@@ -26,9 +26,42 @@ def topic_name(index: int) -> str:
     return f"t{index:02d}"
 
 
+DOCUMENT = "synthetic"
+QUOTES = 100
+
+
+def quote(index: int) -> str:
+    """The verbatim sentence of the synthetic document that event `index` quotes."""
+    return f"statement {index % QUOTES}"
+
+
+def directory_events(actors: int = ACTORS, topics: int = TOPICS) -> Iterator[dict[str, Any]]:
+    """What the synthetic stances name, registered first: the actors, the topics, and the
+    document their quotes are checked against (so a load pays for every check)."""
+    namespace = uuid.UUID(int=ACTORS_NAMESPACE)
+    for index in range(actors):
+        name = actor_name(index)
+        yield {"id": str(uuid.uuid5(namespace, name)), "type": "actor.registered",
+               "data": {"actor": name, "name": f"Actor {index}", "kind": "country"}}
+    for index in range(topics):
+        name = topic_name(index)
+        yield {"id": str(uuid.uuid5(namespace, name)), "type": "topic.defined",
+               "data": {"topic": name, "title": f"Topic {index}"}}
+    yield {"id": str(uuid.uuid5(namespace, DOCUMENT)), "type": "document.registered",
+           "data": {"document": DOCUMENT, "title": "Synthetic statements",
+                    "text": " ".join(f"{quote(k)}." for k in range(QUOTES))}}
+
+
+ACTORS_NAMESPACE = 0x5_7A9C_E11E
+
+
 def synthetic_events(n: int, *, actors: int = ACTORS, topics: int = TOPICS, seed: int = 7,
-                     retract_every: int = 100) -> Iterator[dict[str, Any]]:
-    """`n` events in the API's input form: stances over `actors` x `topics`, 1% retractions."""
+                     retract_every: int = 100, directory: bool = False
+                     ) -> Iterator[dict[str, Any]]:
+    """`n` events in the API's input form: stances over `actors` x `topics`, 1% retractions;
+    with `directory`, the registrations they need come first (not counted in `n`)."""
+    if directory:
+        yield from directory_events(actors, topics)
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     namespace = uuid.UUID(int=seed)
     recent: list[str] = []
@@ -54,14 +87,14 @@ def synthetic_events(n: int, *, actors: int = ACTORS, topics: int = TOPICS, seed
             "data": {"actor": actor_name(rng.randrange(actors)),
                      "topic": topic_name(rng.randrange(topics)),
                      "stance": STANCES[rng.randrange(4)], "summary": "synthetic"},
-            "source": {"document": "synthetic", "quote": f"statement {i}"},
+            "source": {"document": DOCUMENT, "quote": quote(i)},
         }
 
 
 def write_jsonl(path: Path, n: int, **kwargs: Any) -> Path:
-    """Write `n` synthetic events as JSON Lines."""
+    """Write `n` synthetic events as JSON Lines, after the registrations they need."""
     with path.open("w", encoding="utf-8") as handle:
-        for event in synthetic_events(n, **kwargs):
+        for event in synthetic_events(n, directory=True, **kwargs):
             handle.write(json.dumps(event, separators=(",", ":")))
             handle.write("\n")
     return path

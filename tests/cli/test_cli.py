@@ -27,9 +27,31 @@ def line(actor: str, occurred: str = "2025-02-03") -> str:
                        "source": {"document": "t", "quote": "q"}})
 
 
+# Every actor and topic these tests name, registered before each test (on their own stream).
+NAMES = ["pol", "deu", "rus", "gbr", "a", "b", "c", "zz", *(f"a{i}" for i in range(10)),
+         "b1", "b2", "b3"]
+DIRECTORY = [{"type": "actor.registered", "stream": "test-directory",
+              "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"actor/{a}")),
+              "data": {"actor": a, "name": f"Actor {a}", "kind": "country"}} for a in NAMES]
+DIRECTORY.append({"type": "topic.defined", "stream": "test-directory",
+                  "id": str(uuid.uuid5(uuid.NAMESPACE_URL, "topic/troops-in-ukraine")),
+                  "data": {"topic": "troops-in-ukraine", "title": "Troops in Ukraine"}})
+N = len(DIRECTORY)
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def empty_db(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture
+def db(tmp_path: Path, empty_db: str) -> str:
+    """A store with the tests' names registered (positions 1..N)."""
+    path = tmp_path / "directory.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in DIRECTORY) + "\n")
+    loaded = runner.invoke(app, ["load", str(path), "-d", empty_db])
+    assert loaded.exit_code == 0, loaded.output
+    return empty_db
 
 
 def test_load_a_folder_is_idempotent(tmp_path: Path, db: str) -> None:
@@ -43,7 +65,7 @@ def test_load_a_folder_is_idempotent(tmp_path: Path, db: str) -> None:
     again = runner.invoke(app, ["load", str(folder), "-d", db])
     assert "loaded 0 new events" in again.output and "3 already present" in again.output
     verified = runner.invoke(app, ["verify", "-d", db])
-    assert verified.exit_code == 0 and verified.output.startswith("ok: 3 events")
+    assert verified.exit_code == 0 and verified.output.startswith(f"ok: {N + 3} events")
 
 
 def test_load_reports_file_line_and_field(tmp_path: Path, db: str) -> None:
@@ -60,10 +82,10 @@ def test_load_reports_file_line_and_field(tmp_path: Path, db: str) -> None:
 def test_append_from_stdin_and_file(tmp_path: Path, db: str) -> None:
     result = runner.invoke(app, ["append", "-d", db], input=line("pol") + "\n" + line("deu"))
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].startswith("1\t")
+    assert result.output.splitlines()[0].startswith(f"{N + 1}\t")
     path = tmp_path / "one.json"
     path.write_text(json.dumps({"events": [json.loads(line("gbr"))]}))
-    assert runner.invoke(app, ["append", str(path), "-d", db]).output.startswith("3\t")
+    assert runner.invoke(app, ["append", str(path), "-d", db]).output.startswith(f"{N + 3}\t")
     empty = runner.invoke(app, ["append", "-d", db], input="")
     assert empty.exit_code == 1 and "empty" in empty.output
 
@@ -73,10 +95,10 @@ def test_verify_names_the_broken_position(tmp_path: Path, db: str) -> None:
     engine = sa.create_engine(db)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER events_no_update")
-        conn.exec_driver_sql("UPDATE events SET note = 'forged' WHERE position = 2")
+        conn.exec_driver_sql(f"UPDATE events SET note = 'forged' WHERE position = {N + 2}")
     engine.dispose()
     result = runner.invoke(app, ["verify", "-d", db])
-    assert result.exit_code == 1 and "broken at position 2" in result.output
+    assert result.exit_code == 1 and f"broken at position {N + 2}" in result.output
 
 
 def test_errors_are_one_line_without_traceback(tmp_path: Path, db: str) -> None:
@@ -113,7 +135,7 @@ def test_large_loads_validate_in_a_second_process(tmp_path: Path, db: str,
     path.write_text("\n".join(line(f"a{i}") for i in range(10)) + "\n")
     result = runner.invoke(app, ["load", str(path), "-d", db])
     assert result.exit_code == 0 and "loaded 10 new events" in result.output
-    assert runner.invoke(app, ["verify", "-d", db]).output.startswith("ok: 10 events")
+    assert runner.invoke(app, ["verify", "-d", db]).output.startswith(f"ok: {N + 10} events")
     broken = json.loads(line("zz"))
     broken["occurred"] = "2025-02-31"
     path.write_text("\n".join([line("b1"), line("b2"), line("b3"), json.dumps(broken)]) + "\n")

@@ -183,7 +183,11 @@ def test_markup_in_the_data_is_shown_as_written(tmp_path: Path) -> None:
              "data": {"actor": "fra", "topic": T, "stance": "supports",
                       "summary": "[bold]not bold[/bold] [red]x"},
              "source": {"document": "d", "quote": "q"}}
-    appended = runner.invoke(app, ["append", "-d", db], input=json.dumps(event))
+    registered = [{"type": "actor.registered", "data": {"actor": "fra", "name": "France",
+                                                        "kind": "country"}},
+                  {"type": "topic.defined", "data": {"topic": T, "title": "Troops"}}]
+    appended = runner.invoke(app, ["append", "-d", db],
+                             input=json.dumps({"events": [*registered, event]}))
     assert appended.exit_code == 0, appended.output
-    printed = cli(db, "events", width=200)
+    printed = cli(db, "events", "--type", "stance.declared", width=200)
     assert "[bold]not bold[/bold] [red]x" in printed
