@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from stanceline.api import errors
 from stanceline.api.dates import router as dates_router
+from stanceline.api.documents import router as documents_router
 from stanceline.api.events import router as events_router
 from stanceline.api.limits import BodyLimit
 from stanceline.api.live import router as live_router
@@ -58,6 +59,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     app.include_router(stances_router)
     app.include_router(live_router, dependencies=known)
     app.include_router(dates_router, dependencies=known)
+    app.include_router(documents_router, dependencies=known)
     install_web(app)
 
     @app.get("/healthz", tags=["meta"])

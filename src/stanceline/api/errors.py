@@ -69,6 +69,36 @@ def _json_error(error: Any, body: Any) -> dict[str, Any]:
             "message": f"invalid JSON at line {line}, column {column}: {reason}"}
 
 
+# Payload fields that name an actor or a topic by id (a list's items as well).
+_REFERENCES = {"actor": "actor", "speaker": "actor", "represents": "actor",
+               "participants": "actor", "signatories": "actor", "members": "actor",
+               "topic": "topic", "on": "topic", "dropped": "topic"}
+
+
+def _name_help(request: Request, error: Any) -> dict[str, Any] | None:
+    """A name where an id is expected (`"actor": "Germany"`): the id it stands for, or the
+    closest ones, as an unregistered id gets."""
+    if error.get("type") != "string_pattern_mismatch":
+        return None
+    path = field_path(error.get("loc", ()))
+    parts = [p for p in path.split(".") if not p.isdigit()]
+    kind = _REFERENCES.get(parts[-1]) if len(parts) > 2 and parts[-2:-1] != ["source"] else None
+    value = error.get("input")
+    service = getattr(request.app.state, "service", None)
+    if kind is None or not isinstance(value, str) or service is None:
+        return None
+    try:
+        ident = service.known.actor(value) if kind == "actor" else service.known.topic(value)
+    except (NotFound, InvalidInput) as exc:
+        matches = [m for e in exc.errors for m in e.get("matches", ())]  # type: ignore[attr-defined]
+        hint = f"; did you mean {', '.join(f'`{m}`' for m in matches)}?" if matches else ""
+        article = "an" if kind == "actor" else "a"
+        return {"path": path, "message": f"`{value}` is not {article} {kind} id{hint}",
+                "matches": matches}
+    return {"path": path, "message": f"`{value}` is a name, not an id: did you mean "
+                                     f"`{ident}`?", "matches": [ident]}
+
+
 def status_of(exc: StancelineError) -> int:
     """The HTTP status of a domain error."""
     return next(code for kind, code in STATUS if isinstance(exc, kind))
@@ -110,8 +140,9 @@ def install(app: FastAPI) -> None:
                             status_code=status_of(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [_json_error(e, exc.body) if e.get("type") == "json_invalid" else
+                  _name_help(request, e) or
                   {"path": field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
                   for e in exc.errors()]
         detail = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:3])

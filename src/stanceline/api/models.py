@@ -276,6 +276,49 @@ class TopicsOut(Out):
     topics: list[TopicOut]
 
 
+class DocumentOut(Out):
+    document: str
+    title: str
+    publisher: str | None
+    url: str | None
+    published: str | None = Field(description="EDTF: its form is its precision (YYYY, "
+                                              "YYYY-MM or YYYY-MM-DD)")
+    language: str | None
+    text_sha256: str
+    position: int = Field(description="the position of the event that registered it")
+
+
+class DocumentsOut(Out):
+    documents: list[DocumentOut]
+
+
+class CitingOut(Out):
+    id: str
+    position: int
+    type: str
+    occurred: str | None
+    actor: str | None
+    topic: str | None
+    quote: str | None = Field(description="the passage it quotes (`source.quote`)")
+    verified: bool
+
+
+class DocumentDetailOut(Out):
+    document: DocumentOut
+    text: str
+    cited_by: list[CitingOut]
+
+    @classmethod
+    def shape(cls, answer: Any) -> dict[str, Any]:
+        """The answer's events as their citations."""
+        return {"document": answer.document, "text": answer.text,
+                "cited_by": [{"id": e.id, "position": e.position, "type": e.type,
+                              "occurred": e.occurred, "actor": e.actor, "topic": e.topic,
+                              "quote": (e.source or {}).get("quote"),
+                              "verified": bool((e.source or {}).get("verified"))}
+                             for e in answer.cited_by]}
+
+
 class PanelRowOut(Out):
     period: str = Field(description="the period: `2025-02` (month), `2025-Q1` (quarter), "
                                     "`2025` (year)")

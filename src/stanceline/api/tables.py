@@ -26,6 +26,8 @@ from stanceline.api.models import (
     ChangesOut,
     ClaimOut,
     ClaimsOut,
+    DocumentOut,
+    DocumentsOut,
     HistoryOut,
     Out,
     PanelOut,
@@ -209,6 +211,7 @@ CLAIM_COLUMNS = _columns_of(ClaimOut)
 ACTOR_COLUMNS = _columns_of(ActorOut)
 TOPIC_COLUMNS = _columns_of(TopicOut)
 PANEL_COLUMNS = _columns_of(PanelRowOut)
+DOCUMENT_COLUMNS = _columns_of(DocumentOut)
 
 EVENTS = _table("events", EVENT_COLUMNS, _events)
 # Each table answer's response model and its table.
@@ -220,6 +223,7 @@ TABLES: dict[type[Out], Table] = {
     ActorsOut: _table("actors", ACTOR_COLUMNS, _items("actors", ACTOR_COLUMNS)),
     TopicsOut: _table("topics", TOPIC_COLUMNS, _items("topics", TOPIC_COLUMNS)),
     PanelOut: _table("panel", PANEL_COLUMNS, _items("rows", PANEL_COLUMNS)),
+    DocumentsOut: _table("documents", DOCUMENT_COLUMNS, _items("documents", DOCUMENT_COLUMNS)),
 }
 
 
