@@ -28,6 +28,7 @@ from stanceline.answers import (
     ClaimsAnswer,
     HistoryAnswer,
     LoadSummary,
+    LogView,
     Move,
     PanelAnswer,
     PanelRow,
@@ -200,6 +201,21 @@ class Service:
             voided = self.store.voids([e.id for e in page], flt.known_at)
             page = [e for e in page if e.id not in voided]
         return page, next_after
+
+    def log_view(self, *, actor: str | None = None, topic: str | None = None,
+                 type: str | None = None, occurred_from: str | None = None,
+                 occurred_to: str | None = None, known_at: str | None = None, after: int = 0,
+                 limit: int | None = None, include_retracted: bool = False) -> LogView:
+        """A page of the log (the filters of `events`; `limit` defaults to the largest page)
+        with the names to show it by: what an export to another tool (TimelineJS) reads."""
+        page, next_after = self.events(
+            actor=actor, topic=topic, type=type, occurred_from=occurred_from,
+            occurred_to=occurred_to, known_at=known_at, after=after,
+            limit=self.settings.max_page if limit is None else limit,
+            include_retracted=include_retracted)
+        voids = self.voids([e.id for e in page], known_at) if include_retracted else {}
+        return LogView(page, voids, {a.actor: a.name for a in self.store.actors(None)},
+                       {t.topic: t.title for t in self.store.topics()}, type, next_after)
 
     def voids(self, ids: Sequence[str], known_at: str | None = None) -> dict[str, Void]:
         """Which of these events were retracted or superseded as known at `known_at`."""

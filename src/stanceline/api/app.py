@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from stanceline.api import errors
 from stanceline.api.dates import router as dates_router
 from stanceline.api.events import router as events_router
+from stanceline.api.exports import router as exports_router
 from stanceline.api.limits import BodyLimit
 from stanceline.api.live import router as live_router
 from stanceline.api.params import known_query
@@ -54,6 +55,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     # carries the check itself; its hot as-of route makes it inline).
     known = [Depends(known_query)]
     app.include_router(events_router, dependencies=known)
+    app.include_router(exports_router, dependencies=known)
     app.include_router(hot_stances_router)
     app.include_router(stances_router)
     app.include_router(live_router, dependencies=known)
