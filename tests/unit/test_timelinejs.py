@@ -95,6 +95,8 @@ def test_a_javascript_url_is_never_a_link() -> None:
 
 
 def test_groups_are_actor_names_and_ids_are_event_ids() -> None:
+    unattributed = recorded(4, occurred="2025-01", type="claim.made",
+                            data={"subject": "army-size", "value": 800000, "unit": "troops"})
     stance = recorded(occurred="2025-03-02", type="stance.declared",
                       data={"actor": "gbr", "topic": "troops-in-ukraine",
                             "stance": "conditional", "speaker": "keir-starmer"})
@@ -103,15 +105,17 @@ def test_groups_are_actor_names_and_ids_are_event_ids() -> None:
                            "qualifier": "fewer than", "value": 30000, "unit": "troops"})
     meeting = recorded(3, occurred="2025-03-03", type="meeting.held",
                        data={"title": "Lancaster House summit", "participants": ["gbr"]})
-    doc = to_timelinejs(view(stance, claim, meeting))
+    doc = to_timelinejs(view(stance, claim, meeting, unattributed))
     by_id = {e["unique_id"]: e for e in doc["events"]}
     assert by_id[stance.id]["group"] == "United Kingdom"
     assert by_id[claim.id]["group"] == "Keir Starmer"
-    assert "group" not in by_id[meeting.id]
+    assert by_id[meeting.id]["group"] == "Meetings and agreements"
+    assert by_id[unattributed.id]["group"] == "Unattributed"
+    assert by_id[unattributed.id]["text"]["headline"] == "Claim: 800,000 troops"
     assert by_id[claim.id]["text"]["headline"] == "Keir Starmer: fewer than 30,000 troops"
     assert by_id[meeting.id]["text"]["headline"] == "Lancaster House summit"
     assert "<p>Speaker: Keir Starmer</p>" in by_id[stance.id]["text"]["text"]
-    assert doc["title"]["text"]["text"].endswith("<p>3 events from the Stanceline log, each "
+    assert doc["title"]["text"]["text"].endswith("<p>4 events from the Stanceline log, each "
                                                  "with its verbatim quote and source.</p>")
 
 

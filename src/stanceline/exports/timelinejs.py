@@ -4,7 +4,7 @@ A pure conversion: a `LogView` (events with the names to show them by) becomes t
 dicts TimelineJS reads. What a journalist publishing with TimelineJS expects:
 
 - one slide per dated event, `unique_id` its event id, `group` its actor's name (one row of
-  the time navigator per actor);
+  the time navigator per actor; meetings and agreements, which name several, share one);
 - dates keep their precision: a day is `{year, month, day}`, a month `{year, month}`, a year
   `{year}`; TimelineJS then prints "February 2024", never an invented 1 February. An
   `end_date` appears only where the span is longer than its start says (a week, a quarter, a
@@ -79,7 +79,7 @@ class TimelineEvent(TypedDict):
     start_date: TimelineDate
     end_date: NotRequired[TimelineDate]
     text: TimelineText
-    group: NotRequired[str]
+    group: str
     unique_id: str
 
 
@@ -115,23 +115,34 @@ def slide(event: RecordedEvent, actor_names: Mapping[str, str],
           topic_titles: Mapping[str, str], void: Void | None = None) -> TimelineEvent:
     """One event as a TimelineJS slide (the event must have a date: see `shown`)."""
     end = event.occurred_end
-    assert end is not None, "an undated event has no slide"
+    if end is None:
+        raise ValueError(f"event {event.id} has no date, so no slide")
     precision = event.precision or "day"
     start = event.occurred_start
     found: TimelineEvent = {
         "start_date": timeline_date(end if start is None else start, precision),
         "text": {"headline": escape(headline(event, actor_names, topic_titles)),
                  "text": text(event, actor_names, void)},
+        "group": escape(group(event, actor_names)),
         "unique_id": event.id,
     }
     if start is None:
         found["start_date"]["display_date"] = f"On or before {human(end, precision)}"
     elif not _one_unit(start, end, precision):
         found["end_date"] = timeline_date(end, precision)
+    return found
+
+
+def group(event: RecordedEvent, actor_names: Mapping[str, str]) -> str:
+    """The row of TimelineJS's navigator an event goes to (unescaped): its actor's name (its
+    speaker's when it names no actor). Every slide has one, since TimelineJS puts the
+    ungrouped into a row with no label."""
     who = event.actor or str(event.data.get("speaker") or "")
     if who:
-        found["group"] = escape(actor_names.get(who, who))
-    return found
+        return actor_names.get(who, who)
+    if event.type in ("meeting.held", "meeting.scheduled", "agreement.signed"):
+        return "Meetings and agreements"
+    return "Unattributed"
 
 
 def timeline_date(day: date, precision: str) -> TimelineDate:
