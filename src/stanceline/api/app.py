@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from stanceline.api import errors
+from stanceline.api import docs, errors
 from stanceline.api.dates import router as dates_router
 from stanceline.api.events import router as events_router
 from stanceline.api.exports import router as exports_router
@@ -45,7 +45,9 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
             if owned:
                 app.state.service.close()
 
-    app = FastAPI(title="Stanceline", version="0.1.0", lifespan=lifespan,
+    # `/docs` is served offline by `stanceline.api.docs`; FastAPI's own pages use a CDN.
+    app = FastAPI(title="Stanceline", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None,
                   description="Who said what, when: an append-only event log of the debate on "
                               "European troops in Ukraine, with as-of stance projections.")
     if service is not None:
@@ -61,6 +63,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     app.include_router(live_router, dependencies=known)
     app.include_router(dates_router, dependencies=known)
     install_web(app)
+    docs.install(app)
 
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> dict[str, str]:
