@@ -57,6 +57,10 @@ class LimitExceeded(InvalidInput):
     """A configured limit (batch size, string length, page size) was exceeded."""
 
 
+class Busy(StancelineError):
+    """The log could not be written in time (another writer held it): retry."""
+
+
 class NoStore(StancelineError):
     """A read-only command named a store that does not exist or is not migrated to head."""
 

@@ -56,6 +56,7 @@ from stanceline.errors import InvalidDate, InvalidInput, LimitExceeded, NotFound
 from stanceline.ingest import describe, expand_paths, load_batches, paused_gc, validation_errors
 from stanceline.known import KnownNames
 from stanceline.store import EventFilter, EventStore, open_store
+from stanceline.store.dialect import SessionLimits
 from stanceline.store.feed import AppendFeed
 
 log = logging.getLogger("stanceline")
@@ -73,7 +74,8 @@ class Service:
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Service:
         """Open the store the settings name."""
-        return cls(open_store(settings.database_url, migrate=migrate), settings)
+        limits = SessionLimits(settings.pg_idle_in_transaction_timeout, settings.pg_lock_timeout)
+        return cls(open_store(settings.database_url, migrate=migrate, limits=limits), settings)
 
     def close(self) -> None:
         """Release the store."""

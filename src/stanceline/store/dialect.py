@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -35,6 +36,22 @@ INSERT_COLUMNS = (
     "recorded_at", "actor", "topic", "data", "source", "supersedes", "disputed", "note", "hash",
     "prev_hash",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLimits:
+    """How long a PostgreSQL session may hold the log without progress, in seconds (0: no
+    limit). A client killed mid-transaction whose socket stays open (a forked child once kept
+    it) sat "idle in transaction" holding the append lock, and every writer waited for ever:
+    the server now ends such a session, and a writer waiting on a lock gives up instead."""
+
+    idle_in_transaction: float = 5.0
+    lock: float = 10.0
+
+    def options(self) -> str:
+        """The libpq `options` that set them for every session of an engine."""
+        return (f"-c idle_in_transaction_session_timeout={round(self.idle_in_transaction * 1000)}"
+                f" -c lock_timeout={round(self.lock * 1000)}")
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -90,8 +107,12 @@ class Dialect(ABC):
     notifies: ClassVar[bool] = False
 
     @abstractmethod
-    def create_engine(self, url: str) -> Engine:
+    def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
         """An engine with the settings this engine needs for a durable, concurrent log."""
+
+    def busy(self, exc: sa.exc.DBAPIError) -> bool:
+        """Whether a failed statement only waited too long for a lock (worth a retry)."""
+        return False
 
     @abstractmethod
     def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
@@ -167,8 +188,9 @@ class SqliteDialect(Dialect):
     name = "sqlite"
     mark = "?"
 
-    def create_engine(self, url: str) -> Engine:
-        """Transactions begun by the store (`_sqlite_on_begin`), pragmas set per connection."""
+    def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
+        """Transactions begun by the store (`_sqlite_on_begin`), pragmas set per connection;
+        `limits` are PostgreSQL's (a SQLite writer's lock dies with its process)."""
         engine = sa.create_engine(url, connect_args={"timeout": 60})
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_on_begin)
@@ -249,10 +271,21 @@ class PostgresDialect(Dialect):
     mark = "%s"
     notifies = True
 
-    def create_engine(self, url: str) -> Engine:
+    def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
         """No pre-ping: it is a round trip on every checkout; a dead connection fails its
-        statement and the pool replaces it."""
-        return sa.create_engine(url, pool_size=10, max_overflow=20)
+        statement and the pool replaces it. The session limits ride in the URL's `options`,
+        so every connection gets them with no extra round trip, the hot path's own too; the
+        URL's own options come after them, and so win."""
+        parsed = sa.engine.make_url(url)
+        given = parsed.query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        options = f"{(limits or SessionLimits()).options()} {given}".strip()
+        return sa.create_engine(parsed.update_query_dict({"options": options}), pool_size=10,
+                                max_overflow=20)
+
+    def busy(self, exc: sa.exc.DBAPIError) -> bool:
+        """`lock_timeout` ran out (SQLSTATE 55P03, lock_not_available)."""
+        return getattr(exc.orig, "sqlstate", None) == "55P03"
 
     def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
         """A transaction-scoped advisory lock, shared by every process on the database."""
