@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain.events import RecordedEvent
+from stanceline.errors import Busy
 
 NOTIFY_CHANNEL = "stanceline_events"
 # Any constant will do: it only has to be the same for every process sharing the database.
@@ -110,9 +111,6 @@ class Dialect(ABC):
     def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
         """An engine with the settings this engine needs for a durable, concurrent log."""
 
-    def busy(self, exc: sa.exc.DBAPIError) -> bool:
-        """Whether a failed statement only waited too long for a lock (worth a retry)."""
-        return False
 
     @abstractmethod
     def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
@@ -283,13 +281,16 @@ class PostgresDialect(Dialect):
         return sa.create_engine(parsed.update_query_dict({"options": options}), pool_size=10,
                                 max_overflow=20)
 
-    def busy(self, exc: sa.exc.DBAPIError) -> bool:
-        """`lock_timeout` ran out (SQLSTATE 55P03, lock_not_available)."""
-        return getattr(exc.orig, "sqlstate", None) == "55P03"
-
     def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
-        """A transaction-scoped advisory lock, shared by every process on the database."""
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+        """A transaction-scoped advisory lock, shared by every process on the database; Busy
+        when `lock_timeout` runs out first (SQLSTATE 55P03): nothing is written, retry."""
+        try:
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+        except sa.exc.OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "55P03":
+                raise
+            raise Busy("the log is busy: another writer held it past the lock timeout "
+                       "(STANCELINE_PG_LOCK_TIMEOUT); nothing was written, retry") from None
 
     def named(self, sql: str) -> str:
         """psycopg's `%(name)s`."""

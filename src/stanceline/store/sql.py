@@ -30,7 +30,7 @@ from stanceline.domain.projections import (
 )
 from stanceline.domain.runs import order_key
 from stanceline.domain.voids import Void
-from stanceline.errors import Busy, InvalidInput
+from stanceline.errors import InvalidInput
 from stanceline.store import stances
 from stanceline.store.base import EventFilter
 from stanceline.store.dialect import INSERT_COLUMNS, NOTIFY_CHANNEL, SessionLimits, dialect_for
@@ -87,16 +87,9 @@ class SqlEventStore:
     # -- transactions -------------------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        try:
-            with self._writer.begin() as conn:
-                self.sql.lock(conn)
-                yield conn
-        except sa.exc.OperationalError as exc:
-            if self.sql.busy(exc):
-                raise Busy("the log is busy: another writer held its lock past the lock "
-                           "timeout (STANCELINE_PG_LOCK_TIMEOUT); nothing was written, "
-                           "retry") from None
-            raise
+        with self._writer.begin() as conn:
+            self.sql.lock(conn)
+            yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
