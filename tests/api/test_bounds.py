@@ -196,3 +196,14 @@ def test_an_alias_that_folds_past_the_column_is_a_422(either: TestClient) -> Non
             "data": {"actor": "new-actor", "name": "ß" * 150, "kind": "person"}}
     assert post(either, fits).status_code == 201
     assert either.get("/api/actors", params={"q": "ss"}).status_code == 200
+
+
+@pytest.mark.parametrize(("path", "params"), [
+    ("/api/actors", {"q": "\x00"}), ("/api/events", {"actor": "fr\x00"}),
+    ("/api/claims", {"subject": "force\x00"}), ("/api/dates", {"text": "\x00"}),
+])
+def test_a_nul_in_a_query_is_a_422_on_both_engines(either: TestClient, path: str,
+                                                  params: dict[str, str]) -> None:
+    answer = either.get(path, params=params)
+    assert answer.status_code == 422, answer.text
+    assert "NUL character" in answer.json()["detail"]
