@@ -37,7 +37,7 @@ from stanceline.answers import (
     TopicsAnswer,
 )
 from stanceline.config import Settings
-from stanceline.dates import parse_date, parse_edtf
+from stanceline.dates import out_of_range, parse_date, parse_edtf
 from stanceline.domain.append import Appended
 from stanceline.domain.chain import ChainReport
 from stanceline.domain.events import (
@@ -57,6 +57,7 @@ from stanceline.errors import InvalidDate, InvalidInput, LimitExceeded, NotFound
 from stanceline.ingest import describe, expand_paths, load_batches, paused_gc, validation_errors
 from stanceline.known import KnownNames
 from stanceline.store import EventFilter, EventStore, open_store
+from stanceline.store.dialect import SessionLimits
 from stanceline.store.feed import AppendFeed
 
 log = logging.getLogger("stanceline")
@@ -74,7 +75,8 @@ class Service:
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Service:
         """Open the store the settings name."""
-        return cls(open_store(settings.database_url, migrate=migrate), settings)
+        limits = SessionLimits(settings.pg_idle_in_transaction_timeout, settings.pg_lock_timeout)
+        return cls(open_store(settings.database_url, migrate=migrate, limits=limits), settings)
 
     def close(self) -> None:
         """Release the store."""
@@ -439,7 +441,7 @@ class Service:
         except InvalidDate as exc:
             raise InvalidInput(f"{name}: {exc.detail}",
                                [{"path": name, "message": exc.detail}]) from None
-        return span.start if first_day else span.end
+        return in_range(span.start if first_day else span.end, text, name)
 
     def known_at(self, text: str) -> datetime:
         """An ISO timestamp (UTC), or a date or text meaning the end of that day (UTC)."""
@@ -450,8 +452,10 @@ class Service:
             except ValueError:
                 pass
             else:
-                return moment.replace(tzinfo=UTC) if moment.tzinfo is None \
+                moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None \
                     else moment.astimezone(UTC)
+                in_range(moment.date(), text, "known_at")
+                return moment
         day = self.as_of(stripped, "known_at")
         return datetime.combine(day, time.max, tzinfo=UTC)
 
@@ -492,6 +496,16 @@ def periods_between(first: date, last: date, every: str) -> list[tuple[str, date
         found.append((label, end))
         index = after
     return found
+
+
+def in_range(day: date, text: str, name: str) -> date:
+    """`day`, or InvalidInput naming the parameter when it is outside the dates the log
+    keeps (one bound for every read: no answer is computed near the ends of the calendar)."""
+    wide = out_of_range(day, day)
+    if wide is not None:
+        detail = f"could not use the date {text!r}: {wide}"
+        raise InvalidInput(f"{name}: {detail}", [{"path": name, "message": detail}])
+    return day
 
 
 def today() -> date:
