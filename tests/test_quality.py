@@ -63,6 +63,8 @@ def _reaching(imports: dict[str, set[str]], *prefixes: str) -> dict[str, list[st
     ("service.py", ("stanceline.api", "stanceline.web", "fastapi", "starlette")),
     ("answers.py", ("stanceline.api", "stanceline.web", "fastapi", "sqlalchemy")),
     ("ingest.py", ("stanceline.api", "stanceline.web", "stanceline.store", "fastapi")),
+    ("exports", ("stanceline.api", "stanceline.web", "stanceline.store", "stanceline.service",
+                 "fastapi", "starlette", "sqlalchemy")),  # pure conversions of answers
     ("domain", ("stanceline.api", "stanceline.web", "stanceline.store", "stanceline.service",
                 "fastapi", "starlette", "sqlalchemy")),
 ])

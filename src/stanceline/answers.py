@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from stanceline.domain.directory import ActorEntry, DocumentEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.projections import Change, Claim, Evidence, HeldConditionAnswer, Stance
+from stanceline.domain.voids import Void
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,20 @@ class TimelineAnswer:
     total: int
     events: list[RecordedEvent]
     buckets: list[Bucket]
+
+
+@dataclass(frozen=True, slots=True)
+class LogView:
+    """A page of the log with what it takes to show it elsewhere (an export to TimelineJS):
+    the names of the actors and the titles of the topics, what voided each event (read only
+    with `include_retracted`), the event type asked for, and the cursor of the next page."""
+
+    events: list[RecordedEvent]
+    voids: dict[str, Void]
+    actor_names: dict[str, str]
+    topic_titles: dict[str, str]
+    type: str | None
+    next_after: int | None
 
 
 @dataclass(frozen=True, slots=True)

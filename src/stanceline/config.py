@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     seed_events_dir: Path | None = Field(default_factory=default_events_dir)
     seed_documents_dir: Path | None = Field(default_factory=default_documents_dir)
     load_seed: bool = True
+    # PostgreSQL only, in seconds (0: no limit): a session idle inside a transaction this long
+    # is ended by the server (a killed client's orphan cannot hold the append lock), and a
+    # statement waiting this long for a lock gives up (the writer answers 503: retry).
+    pg_idle_in_transaction_timeout: float = Field(default=5.0, ge=0)
+    pg_lock_timeout: float = Field(default=10.0, ge=0)
 
     @property
     def tokens(self) -> list[str]:

@@ -213,6 +213,22 @@ def parse_open_edtf(text: str) -> OpenSpan | None:
 MAX_LENGTH = 200
 """Longer input is refused before any parsing: no date expression needs more."""
 
+# The calendar the log keeps: every event date and every query date lies in it. Wide enough
+# for the story's history and any plan, and far enough from date.min and date.max that span
+# arithmetic (a window back, a season ahead) never overflows and SQLite's ISO text compares
+# as the dates do (four-digit years only).
+EARLIEST = date(1800, 1, 1)
+LATEST = date(2200, 12, 31)
+
+
+def out_of_range(first: date | None, last: date) -> str | None:
+    """Why the span from `first` (None: an open start) to `last` leaves the supported range
+    of dates, or None when it lies inside it."""
+    if last > LATEST or (first if first is not None else last) < EARLIEST:
+        return (f"outside the supported range of dates, {EARLIEST.isoformat()} to "
+                f"{LATEST.isoformat()}")
+    return None
+
 
 def today() -> date:
     """Today's calendar date in UTC: the reference of relative dates when none is given.

@@ -61,5 +61,19 @@ class LimitExceeded(InvalidInput):
     """A configured limit (batch size, string length, page size) was exceeded."""
 
 
+class Busy(StancelineError):
+    """The log could not be written in time (another writer held it): retry."""
+
+
 class NoStore(StancelineError):
     """A read-only command named a store that does not exist or is not migrated to head."""
+
+
+class CorruptRecord(StancelineError):
+    """A stored row that cannot be read back as an event (its JSON or a date is not what the
+    store writes): the store was changed outside the service. `position` names the row."""
+
+    def __init__(self, position: int, reason: str) -> None:
+        super().__init__(f"the stored event at position {position} cannot be read: {reason}")
+        self.position = position
+        self.reason = reason

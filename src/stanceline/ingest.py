@@ -11,7 +11,9 @@ import gc
 import hashlib
 import json
 import multiprocessing
+import os
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -76,13 +78,15 @@ def prepared_in_worker(files: Sequence[Path], texts: Texts) -> Iterator[list[Pre
     Validation is about half of a load's CPU time; on two cores it overlaps the appends. The
     queue holds a few chunks at most, so memory stays flat whatever the size of the input.
     """
-    # Forking is instant and safe while this process runs no other thread; else spawn.
-    single = threading.active_count() == 1
-    fork = single and "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
+    # Spawned, never forked: by now this process holds the store's connections, and a forked
+    # child inherits their sockets. Outliving a killed parent, such a child kept its
+    # PostgreSQL session (and the append lock of its open transaction) alive for ever. A
+    # spawned one starts from a fresh interpreter with nothing but the queue's pipes.
+    context = multiprocessing.get_context("spawn")
     chunks: multiprocessing.Queue[list[PreparedEvent] | BaseException | None] = context.Queue(
         maxsize=2 * LOAD_BATCH // WORKER_CHUNK)
-    worker = context.Process(target=_prepare_files, args=(list(files), chunks, texts),
+    worker = context.Process(target=_prepare_files,
+                             args=(list(files), chunks, os.getpid(), texts),
                              daemon=True)
     worker.start()
     try:
@@ -104,8 +108,11 @@ def prepared_in_worker(files: Sequence[Path], texts: Texts) -> Iterator[list[Pre
 
 def _prepare_files(files: list[Path],
                    chunks: multiprocessing.Queue[list[PreparedEvent] | BaseException | None],
-                   texts: Texts) -> None:
-    """The worker of `prepared_in_worker`: every file's prepared chunks, then None."""
+                   parent: int, texts: Texts) -> None:
+    """The worker of `prepared_in_worker`: every file's prepared chunks, then None; it exits
+    as soon as `parent` (the loading process) is gone."""
+    threading.Thread(target=_exit_without, args=(parent,), daemon=True,
+                     name="stanceline-parent-watch").start()
     try:
         for path in files:
             for lines in raw_batches(path, WORKER_CHUNK):
@@ -115,6 +122,18 @@ def _prepare_files(files: list[Path],
     except Exception as exc:  # surfaced in the parent as one clear error
         chunks.put(StancelineError(f"{type(exc).__name__}: {exc}"))
     chunks.put(None)
+
+
+PARENT_POLL_SECONDS = 0.2
+
+
+def _exit_without(parent: int) -> None:
+    """Exit this process once `parent` has died (it is then re-parented, so `getppid`
+    changes). A SIGKILLed parent runs no cleanup, and a worker blocked on a full queue would
+    otherwise wait for ever; polling also works where no parent-death signal exists."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def raw_batches(path: Path, size: int) -> Iterator[list[tuple[int, bytes]]]:

@@ -30,6 +30,7 @@ from stanceline.answers import (
     DocumentsAnswer,
     HistoryAnswer,
     LoadSummary,
+    LogView,
     Move,
     PanelAnswer,
     PanelRow,
@@ -38,7 +39,7 @@ from stanceline.answers import (
     TopicsAnswer,
 )
 from stanceline.config import Settings
-from stanceline.dates import parse_date, parse_edtf
+from stanceline.dates import out_of_range, parse_date, parse_edtf
 from stanceline.domain.append import Appended
 from stanceline.domain.chain import ChainReport
 from stanceline.domain.events import (
@@ -66,6 +67,7 @@ from stanceline.ingest import (
 )
 from stanceline.known import KnownNames
 from stanceline.store import EventFilter, EventStore, open_store
+from stanceline.store.dialect import SessionLimits
 from stanceline.store.feed import AppendFeed
 
 log = logging.getLogger("stanceline")
@@ -83,7 +85,8 @@ class Service:
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Service:
         """Open the store the settings name."""
-        return cls(open_store(settings.database_url, migrate=migrate), settings)
+        limits = SessionLimits(settings.pg_idle_in_transaction_timeout, settings.pg_lock_timeout)
+        return cls(open_store(settings.database_url, migrate=migrate, limits=limits), settings)
 
     def close(self) -> None:
         """Release the store."""
@@ -229,6 +232,21 @@ class Service:
             voided = self.store.voids([e.id for e in page], flt.known_at)
             page = [e for e in page if e.id not in voided]
         return page, next_after
+
+    def log_view(self, *, actor: str | None = None, topic: str | None = None,
+                 type: str | None = None, occurred_from: str | None = None,
+                 occurred_to: str | None = None, known_at: str | None = None, after: int = 0,
+                 limit: int | None = None, include_retracted: bool = False) -> LogView:
+        """A page of the log (the filters of `events`; `limit` defaults to the largest page)
+        with the names to show it by: what an export to another tool (TimelineJS) reads."""
+        page, next_after = self.events(
+            actor=actor, topic=topic, type=type, occurred_from=occurred_from,
+            occurred_to=occurred_to, known_at=known_at, after=after,
+            limit=self.settings.max_page if limit is None else limit,
+            include_retracted=include_retracted)
+        voids = self.voids([e.id for e in page], known_at) if include_retracted else {}
+        return LogView(page, voids, {a.actor: a.name for a in self.store.actors(None)},
+                       {t.topic: t.title for t in self.store.topics()}, type, next_after)
 
     def voids(self, ids: Sequence[str], known_at: str | None = None) -> dict[str, Void]:
         """Which of these events were retracted or superseded as known at `known_at`."""
@@ -470,7 +488,7 @@ class Service:
         except InvalidDate as exc:
             raise InvalidInput(f"{name}: {exc.detail}",
                                [{"path": name, "message": exc.detail}]) from None
-        return span.start if first_day else span.end
+        return in_range(span.start if first_day else span.end, text, name)
 
     def known_at(self, text: str) -> datetime:
         """An ISO timestamp (UTC), or a date or text meaning the end of that day (UTC)."""
@@ -481,8 +499,10 @@ class Service:
             except ValueError:
                 pass
             else:
-                return moment.replace(tzinfo=UTC) if moment.tzinfo is None \
+                moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None \
                     else moment.astimezone(UTC)
+                in_range(moment.date(), text, "known_at")
+                return moment
         day = self.as_of(stripped, "known_at")
         return datetime.combine(day, time.max, tzinfo=UTC)
 
@@ -523,6 +543,16 @@ def periods_between(first: date, last: date, every: str) -> list[tuple[str, date
         found.append((label, end))
         index = after
     return found
+
+
+def in_range(day: date, text: str, name: str) -> date:
+    """`day`, or InvalidInput naming the parameter when it is outside the dates the log
+    keeps (one bound for every read: no answer is computed near the ends of the calendar)."""
+    wide = out_of_range(day, day)
+    if wide is not None:
+        detail = f"could not use the date {text!r}: {wide}"
+        raise InvalidInput(f"{name}: {detail}", [{"path": name, "message": detail}])
+    return day
 
 
 def today() -> date:

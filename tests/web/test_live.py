@@ -121,7 +121,9 @@ def test_message_framing() -> None:
 
 @pytest.mark.parametrize(("after", "last_id", "start"), [
     (None, None, None), (5, None, 5), (5, "9", 9), (None, "junk", None), (0, None, 0),
-    (7, " 12 ", 12),
+    (7, " 12 ", 12), (3, "²", 3), (3, "-4", 3), (3, "1.5", 3), (None, "1e3", None),
+    (3, str(2**63 - 1), 2**63 - 1), (3, str(2**63), 3), (3, "9" * 40, 3), (3, "", 3),
+    (3, "٣", 3),
 ])
 def test_where_a_stream_starts(after: int | None, last_id: str | None,
                                start: int | None) -> None:
@@ -135,6 +137,20 @@ def test_a_bad_last_event_id_does_not_replay_the_log(server: str,
         appended = append(server, statement("after junk"))
         found = events_only(messages(response, 1))
     assert [m["id"] for m in found] == [str(appended[0]["position"])]
+
+
+@pytest.mark.parametrize("last_id", ["²", str(2**63), "-1"])
+def test_an_unusable_last_event_id_is_ignored_not_a_500(server: str,
+                                                         stream_client: httpx.Client,
+                                                         last_id: str) -> None:
+    # Latin-1, as a server decodes header bytes: b"\xb2" arrives as "²".
+    with stream_client.stream("GET", f"{server}/api/live", params={"after": 0},
+                              headers={"Last-Event-ID": last_id.encode("latin-1")}
+                              ) as response:
+        assert response.status_code == 200
+        first = events_only(messages(response, 1))
+    # Ignored: the stream starts from `after`, the log's first event.
+    assert [m["id"] for m in first] == ["1"]
 
 
 def test_live_rejects_a_negative_position(server: str) -> None:

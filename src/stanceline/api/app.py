@@ -13,10 +13,11 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from stanceline.api import errors
+from stanceline.api import docs, errors
 from stanceline.api.dates import router as dates_router
 from stanceline.api.documents import router as documents_router
 from stanceline.api.events import router as events_router
+from stanceline.api.exports import router as exports_router
 from stanceline.api.limits import BodyLimit
 from stanceline.api.live import router as live_router
 from stanceline.api.params import known_query
@@ -45,7 +46,9 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
             if owned:
                 app.state.service.close()
 
-    app = FastAPI(title="Stanceline", version="0.1.0", lifespan=lifespan,
+    # `/docs` is served offline by `stanceline.api.docs`; FastAPI's own pages use a CDN.
+    app = FastAPI(title="Stanceline", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None,
                   description="Who said what, when: an append-only event log of the debate on "
                               "European troops in Ukraine, with as-of stance projections.")
     if service is not None:
@@ -55,12 +58,14 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     # carries the check itself; its hot as-of route makes it inline).
     known = [Depends(known_query)]
     app.include_router(events_router, dependencies=known)
+    app.include_router(exports_router, dependencies=known)
     app.include_router(hot_stances_router)
     app.include_router(stances_router)
     app.include_router(live_router, dependencies=known)
     app.include_router(dates_router, dependencies=known)
     app.include_router(documents_router, dependencies=known)
     install_web(app)
+    docs.install(app)
 
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> dict[str, str]:

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from stanceline.api.models import ERRORS
-from stanceline.dates import DateSpan, OpenSpan, parse_date, parse_edtf, parse_open_date
+from stanceline.dates import (
+    DateSpan,
+    OpenSpan,
+    out_of_range,
+    parse_date,
+    parse_edtf,
+    parse_open_date,
+)
 from stanceline.errors import InvalidDate, InvalidInput
 
 router = APIRouter(prefix="/api", tags=["dates"], responses=ERRORS)
@@ -40,6 +47,10 @@ def resolve(text: str, relative_to: str | None = None) -> DateOut:
         if span is None:
             message = "`relative_to` takes YYYY, YYYY-MM or YYYY-MM-DD"
             raise InvalidInput(message, [{"path": "query.relative_to", "message": message}])
+        wide = out_of_range(span.start, span.end)
+        if wide is not None:
+            raise InvalidInput(f"`relative_to` is {wide}",
+                               [{"path": "query.relative_to", "message": wide}])
         reference = span.end
     resolved: DateSpan | OpenSpan
     try:
@@ -50,6 +61,10 @@ def resolve(text: str, relative_to: str | None = None) -> DateOut:
         except InvalidDate:
             raise InvalidInput(exc.detail, [{"path": "query.text",
                                              "message": exc.detail}]) from None
+    # Refused here as an append would refuse it, so a form never offers what it cannot send.
+    wide = out_of_range(resolved.start, resolved.end)
+    if wide is not None:
+        raise InvalidInput(f"{text!r} is {wide}", [{"path": "query.text", "message": wide}])
     # EDTF as given goes in `occurred`; words go in `occurred_text` (resolved on append).
     is_edtf = resolved.edtf == text.strip()
     start = resolved.start

@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stanceline.api.models import ErrorOut
 from stanceline.domain.payloads import PAYLOADS
 from stanceline.errors import (
+    Busy,
+    CorruptRecord,
     IdConflict,
     InvalidInput,
     LimitExceeded,
@@ -36,6 +38,9 @@ STATUS: tuple[tuple[type[StancelineError], int], ...] = (
     (RegistryConflict, 409),
     (Unauthorized, 401),
     (PayloadTooLarge, 413),
+    (Busy, 503),
+    # Not the caller's fault: the store was changed around the service (`verify` names it).
+    (CorruptRecord, 500),
     (StancelineError, 400),
 )
 

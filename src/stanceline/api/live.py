@@ -8,6 +8,7 @@ replace `next_events` (or shorten its wait); the stream's framing stays as it is
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -26,6 +27,8 @@ KEEP_ALIVE_SECONDS = 15.0
 BATCH = 500
 # Browsers reconnect after this many milliseconds, sending Last-Event-ID: no event is lost.
 RETRY_MS = 2_000
+# Positions are 64-bit integers in both engines.
+MAX_POSITION = 2**63 - 1
 
 router = APIRouter(prefix="/api", tags=["live"])
 
@@ -66,11 +69,22 @@ async def stream(request: Request, service: Service, feed: AppendFeed,
             await feed.wait(cursor, POLL_SECONDS if not feed.notified else KEEP_ALIVE_SECONDS)
 
 
+# A position as the stream sends it in `id:`: ASCII digits only (`str.isdigit` also takes
+# "²", which int() refuses), and no more of them than a 64-bit position can have.
+_POSITION = re.compile(r"[0-9]{1,19}")
+
+
 def start_position(after: int | None, last_event_id: str | None) -> int | None:
     """Where a stream starts: after `Last-Event-ID` (a reconnect), else after `after`; None
-    means "from the current head", i.e. only what is appended from now on."""
-    if last_event_id is not None and last_event_id.strip().isdigit():
-        return int(last_event_id.strip())
+    means "from the current head", i.e. only what is appended from now on.
+
+    `Last-Event-ID` is bounded like `after` (an integer from 0 to 2**63 - 1); any other value
+    (negative, fractional, "²", past 2**63 - 1) is not an id this stream sent, so it is
+    ignored: the stream starts as if the header were absent, never replaying the log."""
+    if last_event_id is not None:
+        text = last_event_id.strip()
+        if _POSITION.fullmatch(text) and int(text) <= MAX_POSITION:
+            return int(text)
     return after
 
 
@@ -80,7 +94,7 @@ def start_position(after: int | None, last_event_id: str | None) -> int | None:
                                             "`data: <envelope JSON>` per appended event"}})
 async def live(request: Request, service: ServiceDep, feed: FeedDep,
                after: Annotated[int | None, Query(
-                   ge=0, le=2**63 - 1,
+                   ge=0, le=MAX_POSITION,
                    description="a position: send the events after it (default: from now on)")]
                = None,
                last_event_id: Annotated[str | None, Header(max_length=40)] = None

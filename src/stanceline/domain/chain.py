@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from stanceline.domain.digest import content_digest, link_hash
 from stanceline.domain.events import RecordedEvent, format_timestamp
-from stanceline.errors import InvalidInput
+from stanceline.errors import CorruptRecord, InvalidInput
 
 GENESIS = "0" * 64
 
@@ -72,4 +72,7 @@ def verify_chain(events: Iterable[RecordedEvent]) -> ChainReport:
             checker.check(event)
     except ChainBroken as broken:
         return ChainReport(False, checker.count, checker.head, broken.position, broken.reason)
+    except CorruptRecord as corrupt:
+        return ChainReport(False, checker.count, checker.head, corrupt.position,
+                           f"the stored row cannot be read ({corrupt.reason})")
     return ChainReport(True, checker.count, checker.head)

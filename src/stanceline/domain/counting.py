@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from stanceline.dates import parse_edtf
 from stanceline.domain.events import RecordedEvent
+from stanceline.errors import InvalidDate
 
 
 class Counts(StrEnum):
@@ -30,7 +31,11 @@ def counts_on(start: date | None, end: date | None, as_of: date) -> Counts | Non
 def published_span(event: RecordedEvent) -> tuple[date | None, date]:
     """When the event's source was published; without a date, the day we recorded it."""
     published = (event.source or {}).get("published")
-    span = None if not published else parse_edtf(str(published))
+    try:
+        span = None if not published else parse_edtf(str(published))
+    except InvalidDate:
+        # Appends refuse such a date now; a log written before then must still be readable.
+        span = None
     if span is None:
         recorded = event.recorded_at.date()
         return recorded, recorded

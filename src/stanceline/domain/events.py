@@ -12,7 +12,15 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from stanceline import dates
 from stanceline.dates import DateSpan, OpenSpan, parse_date, parse_edtf
@@ -61,6 +69,16 @@ class Source(BaseModel):
             raise ValueError("a source needs a `document` or a `url` (either suffices)")
         return self
 
+    @field_validator("published")
+    @classmethod
+    def _published_date(cls, value: str | None) -> str | None:
+        # `reported_by` reads compare this date: one that cannot be read (2025-02-30) or
+        # lies outside the calendar the log keeps would break those reads for good.
+        span = None if value is None else parse_edtf(value)
+        if span is not None and (wide := dates.out_of_range(span.start, span.end)):
+            raise ValueError(f"`published` is {wide}")
+        return value
+
 
 class _EventInBase(BaseModel):
     """Fields shared by every event's input form."""
@@ -79,6 +97,18 @@ class _EventInBase(BaseModel):
     disputed: bool = False
     note: Annotated[str, StringConstraints(max_length=4000)] | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, raw: Any) -> Any:
+        # PostgreSQL cannot store a NUL character in text (SQLite can): refused on both, so
+        # that every log, and every backup of one, moves between the engines.
+        where = _nul_at(raw, "")
+        if where is not None:
+            where = where.replace("\x00", "\\x00")
+            raise ValueError(f"`{where or 'the event'}` holds a NUL character (\\x00), "
+                             "which the log cannot store")
+        return raw
+
     @model_validator(mode="after")
     def _check_envelope(self) -> _EventInBase:
         type_name: str = getattr(self, "type")  # noqa: B009 - defined by every subclass
@@ -94,6 +124,26 @@ class _EventInBase(BaseModel):
         if self.source is None:
             raise ValueError(f"{type_name} needs a `source` with a verbatim `quote`")
         return self
+
+
+def _nul_at(value: Any, path: str) -> str | None:
+    """The path of the first string (or key) in `value` that holds a NUL, else None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and "\x00" in key:
+                return inner
+            found = _nul_at(item, inner)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _nul_at(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
 
 
 class ActorRegisteredIn(_EventInBase):
@@ -335,23 +385,39 @@ def _span(occurred: str | None, occurred_text: str | None, relative_to: str | No
     reference = None if relative_to is None else parse_edtf(relative_to)
     if relative_to is not None and reference is None:
         raise InvalidDate(relative_to, "`relative_to` takes YYYY, YYYY-MM or YYYY-MM-DD")
+    if reference is not None and (wide := dates.out_of_range(reference.start, reference.end)):
+        raise InvalidDate(relative_to or "", f"`relative_to` is {wide}")
+    span: DateSpan | OpenSpan | None
     if occurred is not None:
         span = parse_edtf(occurred) or dates.parse_open_edtf(occurred)
         if span is None:
             raise InvalidDate(occurred, "`occurred` takes YYYY, YYYY-MM or YYYY-MM-DD, or "
                                         "../YYYY-MM-DD for an open start (on or before); "
                                         "put free text in `occurred_text`")
-        return span
-    if occurred_text:
+    elif occurred_text:
         ref = today if reference is None else reference.end
         try:
-            return parse_date(occurred_text, ref)
+            span = parse_date(occurred_text, ref)
         except InvalidDate:
             # "previously", "by March": known only to have happened on or before a date.
+            open_span = None
             with contextlib.suppress(InvalidDate):
-                return dates.parse_open_date(occurred_text, ref)
-            raise
-    return None
+                open_span = dates.parse_open_date(occurred_text, ref)
+            if open_span is None:
+                raise
+            span = open_span
+    else:
+        return None
+    return _in_range(span, occurred if occurred is not None else occurred_text or "")
+
+
+def _in_range(span: DateSpan | OpenSpan, text: str) -> DateSpan | OpenSpan:
+    # Refused on the way in: a date near the ends of the calendar once broke every read of
+    # the log for good (span arithmetic overflowed), and the log cannot be edited.
+    wide = dates.out_of_range(span.start, span.end)
+    if wide is not None:
+        raise InvalidDate(text, wide)
+    return span
 
 
 def _event_span(event: EventIn) -> DateSpan | OpenSpan | None:

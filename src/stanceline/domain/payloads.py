@@ -7,13 +7,40 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from stanceline.domain.names import fold
 
 # Identifiers are lowercase slugs or ISO alpha-3 codes: `gbr`, `keir-starmer`.
 IDENT_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=IDENT_PATTERN)]
 Text = Annotated[str, StringConstraints(max_length=4000)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+# The directory stores names and aliases folded (domain/names.py) in a column of this width.
+FOLDED_MAX = 300
+
+
+def _folds_within(name: str) -> str:
+    # Folding can lengthen a name ("ß" -> "ss", "ﷺ" -> 18 letters): the folded form is the
+    # one that must fit, so it is the one checked.
+    if len(fold(name)) > FOLDED_MAX:
+        raise ValueError(f"folded (case and accents removed) it is longer than "
+                         f"{FOLDED_MAX} characters")
+    return name
+
+
+ActorName = Annotated[ShortText, AfterValidator(_folds_within)]
+# Claimed figures are finite and of a size some count could have: NaN, infinities (JSON
+# `1e999` reads as one) and absurd magnitudes are refused rather than stored for good.
+CLAIM_MAX = 1e12
+Figure = Annotated[float, Field(allow_inf_nan=False, ge=-CLAIM_MAX, le=CLAIM_MAX)]
 
 
 class StanceValue(StrEnum):
@@ -36,9 +63,9 @@ class Payload(BaseModel):
 
 class ActorRegistered(Payload):
     actor: Ident
-    name: ShortText
+    name: ActorName
     kind: Literal["country", "person", "organisation", "group"]
-    aliases: list[ShortText] = Field(default_factory=list, max_length=100)
+    aliases: list[ActorName] = Field(default_factory=list, max_length=100)
     members: list[Ident] = Field(default_factory=list, max_length=500)
     represents: Ident | None = None
 
@@ -47,9 +74,9 @@ class ActorUpdated(Payload):
     """A change to a registered actor: only the fields given change (a list is replaced)."""
 
     actor: Ident
-    name: ShortText | None = None
+    name: ActorName | None = None
     kind: Literal["country", "person", "organisation", "group"] | None = None
-    aliases: list[ShortText] | None = Field(default=None, max_length=100)
+    aliases: list[ActorName] | None = Field(default=None, max_length=100)
     members: list[Ident] | None = Field(default=None, max_length=500)
     represents: Ident | None = None
 
@@ -148,9 +175,9 @@ class ClaimMade(Payload):
     actor: Ident | None = None
     speaker: Ident | None = None
     subject: Ident
-    value: float | None = None
-    low: float | None = None
-    high: float | None = None
+    value: Figure | None = None
+    low: Figure | None = None
+    high: Figure | None = None
     unit: ShortText | None = None
     qualifier: ShortText | None = None
     topic: Ident | None = None

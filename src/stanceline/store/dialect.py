@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain.events import RecordedEvent
+from stanceline.errors import Busy
 
 NOTIFY_CHANNEL = "stanceline_events"
 # Any constant will do: it only has to be the same for every process sharing the database.
@@ -35,6 +37,22 @@ INSERT_COLUMNS = (
     "recorded_at", "actor", "topic", "data", "source", "supersedes", "disputed", "note", "hash",
     "prev_hash", "recorded_by",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLimits:
+    """How long a PostgreSQL session may hold the log without progress, in seconds (0: no
+    limit). A client killed mid-transaction whose socket stays open (a forked child once kept
+    it) sat "idle in transaction" holding the append lock, and every writer waited for ever:
+    the server now ends such a session, and a writer waiting on a lock gives up instead."""
+
+    idle_in_transaction: float = 5.0
+    lock: float = 10.0
+
+    def options(self) -> str:
+        """The libpq `options` that set them for every session of an engine."""
+        return (f"-c idle_in_transaction_session_timeout={round(self.idle_in_transaction * 1000)}"
+                f" -c lock_timeout={round(self.lock * 1000)}")
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -90,8 +108,9 @@ class Dialect(ABC):
     notifies: ClassVar[bool] = False
 
     @abstractmethod
-    def create_engine(self, url: str) -> Engine:
+    def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
         """An engine with the settings this engine needs for a durable, concurrent log."""
+
 
     @abstractmethod
     def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
@@ -167,8 +186,9 @@ class SqliteDialect(Dialect):
     name = "sqlite"
     mark = "?"
 
-    def create_engine(self, url: str) -> Engine:
-        """Transactions begun by the store (`_sqlite_on_begin`), pragmas set per connection."""
+    def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
+        """Transactions begun by the store (`_sqlite_on_begin`), pragmas set per connection;
+        `limits` are PostgreSQL's (a SQLite writer's lock dies with its process)."""
         engine = sa.create_engine(url, connect_args={"timeout": 60})
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_on_begin)
@@ -249,14 +269,28 @@ class PostgresDialect(Dialect):
     mark = "%s"
     notifies = True
 
-    def create_engine(self, url: str) -> Engine:
+    def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
         """No pre-ping: it is a round trip on every checkout; a dead connection fails its
-        statement and the pool replaces it."""
-        return sa.create_engine(url, pool_size=10, max_overflow=20)
+        statement and the pool replaces it. The session limits ride in the URL's `options`,
+        so every connection gets them with no extra round trip, the hot path's own too; the
+        URL's own options come after them, and so win."""
+        parsed = sa.engine.make_url(url)
+        given = parsed.query.get("options", "")
+        given = " ".join(given) if isinstance(given, tuple) else given
+        options = f"{(limits or SessionLimits()).options()} {given}".strip()
+        return sa.create_engine(parsed.update_query_dict({"options": options}), pool_size=10,
+                                max_overflow=20)
 
     def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
-        """A transaction-scoped advisory lock, shared by every process on the database."""
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+        """A transaction-scoped advisory lock, shared by every process on the database; Busy
+        when `lock_timeout` runs out first (SQLSTATE 55P03): nothing is written, retry."""
+        try:
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+        except sa.exc.OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "55P03":
+                raise
+            raise Busy("the log is busy: another writer held it past the lock timeout "
+                       "(STANCELINE_PG_LOCK_TIMEOUT); nothing was written, retry") from None
 
     def named(self, sql: str) -> str:
         """psycopg's `%(name)s`."""

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from stanceline.store.base import EventStore
 
+if TYPE_CHECKING:
+    from stanceline.store.dialect import SessionLimits
 
-def open_store(url: str, *, migrate: bool = True) -> EventStore:
+
+def open_store(url: str, *, migrate: bool = True,
+               limits: SessionLimits | None = None) -> EventStore:
     """`memory://` for the in-memory store; any SQLAlchemy URL (sqlite, postgresql) for SQL.
 
     `migrate=False` opens only a store that exists and is at the newest revision (NoStore
@@ -22,4 +28,4 @@ def open_store(url: str, *, migrate: bool = True) -> EventStore:
 
         require_current(url)
 
-    return SqlEventStore(url, migrate=migrate)
+    return SqlEventStore(url, migrate=migrate, limits=limits)

@@ -8,6 +8,7 @@ from typing import Any
 
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.upcast import upcast
+from stanceline.errors import CorruptRecord
 from stanceline.store.dialect import FAR_FUTURE, CoreValues, Values
 from stanceline.store.schema import events
 
@@ -29,21 +30,29 @@ def row_to_event(row: Any, *, upcasted: bool = True, values: Values = CORE) -> R
     (position, event_id, stream, version, type_, schema_version, occurred, occurred_start,
      occurred_end, precision, occurred_text, relative_to, recorded_at, data_json, source_json,
      supersedes, disputed, note, hash_, prev_hash, actor, topic, recorded_by) = row
-    data = json.loads(data_json)
-    if upcasted:
-        schema_version, data = upcast(type_, schema_version, data)
-    return RecordedEvent(
-        position=position, id=values.read_id(event_id), stream=stream, version=version,
-        type=type_, schema_version=schema_version, occurred=occurred,
-        occurred_start=values.read_day(occurred_start),
-        occurred_end=values.read_day(occurred_end), precision=precision,
-        occurred_text=occurred_text, relative_to=relative_to,
-        recorded_at=values.read_moment(recorded_at), data=data,
-        source=None if source_json is None else json.loads(source_json),
-        supersedes=None if supersedes is None else values.read_id(supersedes),
-        disputed=bool(disputed), note=note, data_json=data_json, source_json=source_json,
-        hash=hash_, prev_hash=prev_hash, actor=actor, topic=topic, recorded_by=recorded_by,
-    )
+    try:
+        data = json.loads(data_json)
+        if not isinstance(data, dict):
+            raise TypeError(f"`data` holds a JSON {type(data).__name__}, not an object")
+        if upcasted:
+            schema_version, data = upcast(type_, schema_version, data)
+        return RecordedEvent(
+            position=position, id=values.read_id(event_id), stream=stream, version=version,
+            type=type_, schema_version=schema_version, occurred=occurred,
+            occurred_start=values.read_day(occurred_start),
+            occurred_end=values.read_day(occurred_end), precision=precision,
+            occurred_text=occurred_text, relative_to=relative_to,
+            recorded_at=values.read_moment(recorded_at), data=data,
+            source=None if source_json is None else json.loads(source_json),
+            supersedes=None if supersedes is None else values.read_id(supersedes),
+            disputed=bool(disputed), note=note, data_json=data_json, source_json=source_json,
+            hash=hash_, prev_hash=prev_hash, actor=actor, topic=topic,
+            recorded_by=recorded_by,
+        )
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # Only a row written around the service reads so (the service writes what it can
+        # read): one line naming the position, for `verify` and for every read that hits it.
+        raise CorruptRecord(position, f"{type(exc).__name__}: {exc}") from None
 
 
 def moment_bound(moment: datetime | None) -> datetime:

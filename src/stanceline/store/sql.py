@@ -33,7 +33,7 @@ from stanceline.errors import InvalidInput
 from stanceline.store import stances
 from stanceline.store.base import EventFilter
 from stanceline.store.checks import Checks
-from stanceline.store.dialect import INSERT_COLUMNS, NOTIFY_CHANNEL, dialect_for
+from stanceline.store.dialect import INSERT_COLUMNS, NOTIFY_CHANNEL, SessionLimits, dialect_for
 from stanceline.store.hot import HotReads
 from stanceline.store.projections import (
     PROJECTIONS,
@@ -55,14 +55,15 @@ _PAGE = 10_000
 class SqlEventStore(RegistryReads):
     """The event log and its projections in one SQL database (SQLite or PostgreSQL)."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True,
+                 limits: SessionLimits | None = None) -> None:
         self.url = url
         # The engine's differences, chosen once by its name.
         self.sql = dialect_for(url)
         # The engine's name ("sqlite", "postgresql"), for tools and tests; the store's own
         # logic asks `self.sql` instead of comparing it.
         self.dialect = self.sql.name
-        self.engine = self.sql.create_engine(url)
+        self.engine = self.sql.create_engine(url, limits)
         self._writer = self.engine.execution_options(stanceline_write=True)
         self._insert = self.sql.insert_sql("events", INSERT_COLUMNS)
         self._as_of = self.sql.named(stances.AS_OF)

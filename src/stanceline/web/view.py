@@ -208,6 +208,8 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
                    "max": chart.from_day_number(slider[1]).isoformat(),
                    "days": slider[1] - slider[0], "value": as_of_day - slider[0]},
         "zoom": zoom_links(state, view, data_span, focus),
+        "downloads": download_links(state, day if state.as_of else None,
+                                    service.settings.max_page),
         # The live stream starts after the head so that nothing appended between this render
         # and the browser's subscription is missed.
         "head": service.head(),
@@ -229,6 +231,25 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
         "types": TYPE_LABELS,
     }
     return context, notices
+
+
+def download_links(state: PageState, as_of: date | None, page_size: int) -> dict[str, str]:
+    """The hrefs of the page's downloads, each carrying the page's filters (as checked): the
+    log as CSV and as TimelineJS, with the filters the event list has, and the stance matrix
+    as CSV, as of the page's date (resolved, so a relative "last February" downloads what
+    was shown) and known at / reported by what the page says."""
+    def href(path: str, pairs: Sequence[tuple[str, str | None]]) -> str:
+        return path + "?" + urlencode([(k, v) for k, v in pairs if v is not None])
+
+    log = [("actor", state.actor), ("topic", state.topic), ("type", state.type),
+           ("known_at", state.known_at)]
+    matrix = [("actor", state.actor), ("topic", state.topic),
+              ("as_of", None if as_of is None else as_of.isoformat()),
+              ("known_at", state.known_at), ("reported_by", state.reported_by)]
+    return {"events_csv": href("/api/events", [*log, ("limit", str(page_size)),
+                                               ("format", "csv")]),
+            "stances_csv": href("/api/stances", [*matrix, ("format", "csv")]),
+            "timelinejs": href("/api/timelinejs", log)}
 
 
 def zoom_links(state: PageState, view: tuple[int, int], data: tuple[int, int],

@@ -586,9 +586,18 @@
       if (ticket === matrixTicket) matrix.removeAttribute("aria-busy");
     }
   }
+  function followAsOf(asOfIso) {
+    // The matrix's CSV link downloads what the matrix shows: as of the date just chosen.
+    $$("a[data-follows-as-of]").forEach((link) => {
+      const url = new URL(link.getAttribute("href"), window.location.href);
+      url.searchParams.set("as_of", asOfIso);
+      link.setAttribute("href", url.pathname + url.search);
+    });
+  }
   function applyAsOf(day, immediate) {
     if (tl) tl.asOf = day;
     setParams({ as_of: isoOf(day) });
+    followAsOf(isoOf(day));
     if (tl) draw();
     markFuture();
     clearTimeout(asOfTimer);

@@ -1,0 +1,1 @@
+"""Exports of the log into other tools' formats: pure conversions of typed answers, no HTTP."""
