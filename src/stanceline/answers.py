@@ -129,6 +129,17 @@ class DocumentAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class Passage:
+    """A quote in its paragraph of the registered document it cites."""
+
+    document: str
+    title: str
+    before: str
+    quote: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
 class PanelRow:
     """One actor's stance on one topic as of the end of one period (`period_end`)."""
 

@@ -34,6 +34,7 @@ from stanceline.answers import (
     Move,
     PanelAnswer,
     PanelRow,
+    Passage,
     StancesAnswer,
     TimelineAnswer,
     TopicsAnswer,
@@ -53,6 +54,7 @@ from stanceline.domain.events import (
 )
 from stanceline.domain.payloads import IDENT_PATTERN, PAYLOADS
 from stanceline.domain.projections import claim_of
+from stanceline.domain.quotes import passage
 from stanceline.domain.references import suggest
 from stanceline.domain.voids import Void
 from stanceline.errors import InvalidDate, InvalidInput, LimitExceeded, NotFound, StancelineError
@@ -247,6 +249,20 @@ class Service:
         voids = self.voids([e.id for e in page], known_at) if include_retracted else {}
         return LogView(page, voids, {a.actor: a.name for a in self.store.actors(None)},
                        {t.topic: t.title for t in self.store.topics()}, type, next_after)
+
+    def passage(self, event: RecordedEvent) -> Passage | None:
+        """An event's quote in its paragraph of the registered document it cites (None when
+        the document is not registered or does not hold the quote)."""
+        source = event.source or {}
+        document, quote = source.get("document"), source.get("quote")
+        if not document or not quote:
+            return None
+        found = self.store.document(str(document))
+        if found is None:
+            return None
+        entry, text = found
+        parts = passage(str(quote), text)
+        return None if parts is None else Passage(entry.document, entry.title, *parts)
 
     def voids(self, ids: Sequence[str], known_at: str | None = None) -> dict[str, Void]:
         """Which of these events were retracted or superseded as known at `known_at`."""

@@ -22,6 +22,8 @@ K = "2100-01-01T00:00:00Z"  # a fixed `known_at`, so that answers do not carry t
 
 READS: list[tuple[str, dict[str, str]]] = [
     ("/api/verify", {}),
+    ("/api/documents", {}),
+    ("/api/documents/004_c95673309f0d515a", {}),
     ("/api/events", {"limit": "1000", "known_at": K}),
     ("/api/events", {"limit": "1000", "known_at": K, "include_retracted": "true"}),
     ("/api/actors", {}),
@@ -45,6 +47,7 @@ REFUSED_READS: list[tuple[str, dict[str, str], int]] = [
     ("/api/events", {"type": "stance.declard"}, 404),
     ("/api/events/00000000-0000-0000-0000-000000000000", {}, 404),
     ("/api/actors/deuu", {}, 404),
+    ("/api/documents/004_c9567", {}, 404),
     ("/", {"actor": "deuu"}, 404),
     ("/", {"topic": "troops"}, 404),
     ("/", {"actr": "fra"}, 422),
@@ -82,6 +85,31 @@ def test_every_refusal_leaves_the_store_and_its_answers_as_they_were(
     bad_json = client.post("/api/events", content='{"events": [,]}',
                            headers={"content-type": "application/json"})
     assert bad_json.status_code == 422
+    # What gets in (issue 11.1-4): each refused whole, with nothing written.
+    made_up = stance_json("pol", occurred="2025-01")
+    made_up["source"] = {"document": "004_c95673309f0d515a",
+                         "quote": "Poland will gladly send 50,000 troops tomorrow."}
+    refused_writes: list[tuple[list[dict[str, object]], int]] = [
+        ([made_up], 422),
+        ([stance_json("germany")], 422),
+        ([stance_json("Germany")], 422),
+        ([{**stance_json(), "data": {"actor": "fra", "topic": "reassurance-force",
+                                     "stance": "supports"}}], 422),
+        ([{"type": "actor.registered", "data": {"actor": "pol", "name": "Poland",
+                                                "kind": "country"}}], 409),
+        ([{"type": "topic.defined", "data": {"topic": T, "title": "Redefined"}}], 409),
+        ([{"type": "actor.registered", "data": {"actor": "xyz", "name": "Xyz",
+                                                "kind": "country", "aliases": ["Polish"]}}],
+         422),
+        ([{"type": "actor.updated", "data": {"actor": "deuu", "name": "Germany"}}], 422),
+        ([{"type": "document.registered", "data": {"document": "004_c95673309f0d515a",
+                                                   "title": "Again", "text": "x"}}], 409),
+        # A good event and a bad one in one batch: the batch is refused whole.
+        ([stance_json("fra", occurred="2026-06-01"), stance_json("merz")], 422),
+    ]
+    for batch, status in refused_writes:
+        r = client.post("/api/events", json={"events": batch})
+        assert r.status_code == status, (batch, r.text)
     # The CLI: a malformed JSON line in `load` of this very store, and read commands with
     # names that do not exist.
     broken = tmp_path / "broken.jsonl"

@@ -62,7 +62,14 @@ def test_the_list_leaves_the_voided_out_unless_asked(client: TestClient) -> None
 
 def test_the_timeline_strikes_the_voided_through(client: TestClient) -> None:
     first, second, _retraction, correction, before = _log(client)
-    doc = parse(client.get("/").text)
+    # By default the withdrawn are left out (no lane for what no longer counts) ...
+    plain = parse(client.get("/").text)
+    drawn = {a.get("data-id") for a in plain.by_id("timeline-marks").find_all("a")}
+    assert correction in drawn and first not in drawn and second not in drawn
+    assert plain.by_id("show-retracted").get("href") == "?retracted=show"
+    # ... and with the toggle they are struck through, never live marks.
+    doc = parse(client.get("/?retracted=show").text)
+    assert doc.by_id("hide-retracted") is not None
     marks = {a.get("data-id"): a for a in doc.by_id("timeline-marks").find_all("a")}
     for voided in (first, second):
         mark = marks[voided]
@@ -75,7 +82,7 @@ def test_the_timeline_strikes_the_voided_through(client: TestClient) -> None:
     assert "voided" not in str(live.get("class")).split()
     assert live.find_all("line", class_="strike") == []
     # Filtered by actor, the retraction (which names no actor) is not drawn: still struck.
-    doc = parse(client.get("/?actor=fra").text)
+    doc = parse(client.get("/?actor=fra&retracted=show").text)
     mark = doc.by_id("timeline-marks").find("a", data_id=first)
     assert "voided" in str(mark.get("class")).split()
     # As known before the retraction, the mark was live.

@@ -49,6 +49,18 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError(f"the server did not start: {self.log.read_text()[-2000:]}")
 
+    def register(self, actors: list[str], topics: list[str]) -> int:
+        """Register what a test's events name (every reference must be), on a stream of
+        their own so the actors' streams start at 0; how many events that took."""
+        events = [{"type": "actor.registered", "stream": "test-directory",
+                   "data": {"actor": a, "name": f"Actor {a}", "kind": "country"}}
+                  for a in actors]
+        events += [{"type": "topic.defined", "stream": "test-directory",
+                    "data": {"topic": t, "title": f"Topic {t}"}} for t in topics]
+        response = httpx.post(f"{self.base}/api/events", json={"events": events}, timeout=30)
+        assert response.status_code == 201, response.text
+        return len(events)
+
     def kill(self) -> None:
         """SIGKILL the whole process group: no shutdown, no flush, like a crash."""
         if self.process is not None and self.process.poll() is None:

@@ -53,6 +53,7 @@ def test_sigkill_under_load_loses_nothing_acknowledged(database: str, tmp_path: 
     server = Server(database, tmp_path)
     servers.append(server)
     server.start()
+    server.register([f"w{i}" for i in range(7)], ["crash"])
     context = multiprocessing.get_context("spawn")
     acks = [tmp_path / f"acks-{i}.txt" for i in range(WRITERS)]
     sent = [tmp_path / f"sent-{i}.txt" for i in range(WRITERS)]
@@ -112,6 +113,7 @@ def test_a_broken_chain_does_not_stop_the_service(database: str, tmp_path: Path,
     server = Server(database, tmp_path)
     servers.append(server)
     server.start()
+    server.register([f"w{i}" for i in range(7)], ["crash"])
     for n in range(5):
         httpx.post(f"{server.base}/api/events",
                    json={"events": [stance_event(str(uuid.uuid4()), n)]})

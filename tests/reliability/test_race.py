@@ -26,6 +26,7 @@ def test_exactly_one_writer_wins_each_round(database: str, tmp_path: Path,
     server = Server(database, tmp_path)
     servers.append(server)
     server.start()
+    server.register(["pol"], ["race"])
     winners: list[str] = []
     for n in range(ROUNDS):
         statuses: list[int] = []

@@ -11,8 +11,9 @@ from stanceline.api.models import (
     ERRORS,
     AppendRequest,
     AppendResponse,
-    EventOut,
+    EventDetailOut,
     EventsPage,
+    PassageOut,
     VerifyOut,
 )
 from stanceline.api.respond import respond
@@ -71,15 +72,19 @@ async def list_events(
     return answer
 
 
-@router.get("/events/{event_id}", response_model=EventOut)
+@router.get("/events/{event_id}", response_model=EventDetailOut)
 async def get_event(event_id: str, service: ServiceDep,
                     known_at: str | None = None) -> dict[str, Any]:
     """One event by id; `retracted_by` / `superseded_by` and `retracted_at` say whether (and
-    since when) it stopped counting, as known at `known_at` (default: now)."""
+    since when) it stopped counting, as known at `known_at` (default: now); `passage` shows
+    its quote in its paragraph of the registered document it cites."""
 
     def read() -> dict[str, Any]:
         event = service.event(event_id)
-        return with_void(event, service.voids([event.id], known_at).get(event.id))
+        found = with_void(event, service.voids([event.id], known_at).get(event.id))
+        passage = service.passage(event)
+        found["passage"] = None if passage is None else PassageOut.wire(passage)
+        return found
 
     return await run_in_threadpool(read)
 

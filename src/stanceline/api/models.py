@@ -88,13 +88,27 @@ class EventOut(BaseModel):
     supersedes: str | None
     disputed: bool
     note: str | None
-    recorded_by: str | None = None
+    recorded_by: str | None = Field(default=None, description="the name of the write token "
+                                                             "that appended it")
     hash: str
     prev_hash: str
     # What voided it, as known at the read's `known_at`: a retraction or a correction.
     retracted_by: str | None = None
     superseded_by: str | None = None
     retracted_at: str | None = None
+
+
+class PassageOut(Out):
+    document: str
+    title: str
+    before: str = Field(description="the paragraph up to the quote")
+    quote: str = Field(description="the quote as the document has it")
+    after: str = Field(description="the rest of the paragraph")
+
+
+class EventDetailOut(EventOut):
+    passage: PassageOut | None = Field(
+        default=None, description="the quote in its paragraph of the registered document")
 
 
 class EventsPage(BaseModel):

@@ -45,3 +45,47 @@ def closest_passage(quote: str, text: str) -> str:
     best = process.extractOne(normalise(quote), sentences, scorer=fuzz.WRatio,
                               processor=normalise)
     return sentences[0] if best is None else str(best[0])
+
+
+def _normalised_with_map(text: str) -> tuple[str, list[int]]:
+    """`normalise(text)` with, for each of its characters, the index in `text` it came from
+    (character by character: what a highlight needs to find the quote in the original)."""
+    out: list[str] = []
+    where: list[int] = []
+    space = True
+    for index, char in enumerate(text):
+        for folded in unicodedata.normalize("NFKC", char).translate(_QUOTE_MARKS).casefold():
+            blank = folded.isspace()
+            if blank and space:
+                continue
+            space = blank
+            out.append(" " if blank else folded)
+            where.append(index)
+    while out and out[-1] == " ":
+        out.pop()
+        where.pop()
+    return "".join(out), where
+
+
+def locate(quote: str, text: str) -> tuple[int, int] | None:
+    """Where `quote` stands in `text` (start, end as indexes of `text`), matched as
+    `quote_in` matches it; None if it is not there."""
+    needle = normalise(quote)
+    haystack, where = _normalised_with_map(text)
+    found = haystack.find(needle) if needle else -1
+    if found < 0:
+        return None
+    return where[found], where[found + len(needle) - 1] + 1
+
+
+def passage(quote: str, text: str) -> tuple[str, str, str] | None:
+    """The paragraph of `text` holding `quote`, split around it: (before, quote as the text
+    has it, after). None if the quote is not in the text."""
+    span = locate(quote, text)
+    if span is None:
+        return None
+    start, end = span
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", end)
+    last = len(text) if last < 0 else last
+    return text[first:start], text[start:end], text[end:last]

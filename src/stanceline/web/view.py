@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from stanceline.answers import TimelineAnswer
+from stanceline.answers import Passage, TimelineAnswer
 from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.payloads import PAYLOADS, REGISTRY_TYPES, UNKNOWN
@@ -58,6 +58,9 @@ class PageState:
     after: int = 0  # the event list's position cursor (large logs)
     shown: int = LIST_PAGE  # where the list's page ends (small logs: pages of LIST_PAGE)
     rows: int = 0  # the first matrix row shown (large logs)
+    # "show": retracted and superseded events are drawn struck through; else left out, so an
+    # actor whose every event is withdrawn leaves no lane.
+    retracted: str | None = None
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> PageState:
@@ -77,7 +80,8 @@ class PageState:
                    topic=text("topic"), type=text("type"), event=text("event"),
                    span=text("span"), after=number("after", 0, 0, 2**62),
                    shown=number("shown", LIST_PAGE, LIST_PAGE, TIMELINE_EVENTS + LIST_PAGE),
-                   rows=number("rows", 0, 0, 10**7))
+                   rows=number("rows", 0, 0, 10**7),
+                   retracted="show" if text("retracted") == "show" else None)
 
     def query(self, **changes: Any) -> str:
         """The query string of this state with some fields changed (`?` included)."""
@@ -140,15 +144,20 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
     as_of_day = chart.day_number(day)
     selected = _selected(service, state, notices)
     earlier: list[EventView] = []
+    hidden_voided = 0
     if timeline_data.buckets:
         timeline, listed, more = _large(service, state, timeline_data, names)
     else:
         # What was retracted or superseded as the log stood at `known_at`, asked of the store
         # (the voiding event may fall outside the filter: a retraction names no actor).
         voided = service.voids([e.id for e in timeline_data.events], state.known_at)
-        timeline, listed, more = _small(state, timeline_data.events, names, topic_titles,
+        drawn = timeline_data.events
+        if state.retracted != "show":
+            drawn = [e for e in drawn if e.id not in voided]
+        timeline, listed, more = _small(state, drawn, names, topic_titles,
                                         selected, as_of_day,
                                         {k: v.by for k, v in voided.items()})
+        hidden_voided = len(timeline_data.events) - len(drawn)
         earlier = _background(timeline, timeline_data.events, names, topic_titles, selected)
     timeline.total = timeline_data.total
     starts = [m.start for m in timeline.marks] + [b.start for b in timeline.blocks]
@@ -193,14 +202,16 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
         "types": [t for t in PAYLOADS if t not in REGISTRY_TYPES] + sorted(REGISTRY_TYPES),
         "type_labels": TYPE_LABELS,
         "timeline": timeline,
+        "voided_hidden": hidden_voided,
         "earlier": earlier,
         "events": listed,
         "more": more,
         "selected": selected,
         "selected_view": None if selected is None
-        else event_view(selected, names, topic_titles,
-                        {k: v.by for k, v in service.voids([selected.id],
-                                                           state.known_at).items()}),
+        else replace(event_view(selected, names, topic_titles,
+                                {k: v.by for k, v in service.voids([selected.id],
+                                                                   state.known_at).items()}),
+                     passage=service.passage(selected)),
         "matrix": matrix,
         "claims": claims,
         "claims_chart": claims_chart,
@@ -471,6 +482,10 @@ class EventView:
     recorded_at: str
     voided_by: str | None
     supersedes: str | None
+    recorded_by: str | None = None
+    verified: bool = False
+    # The quote in its paragraph of the registered document (only for the selected event).
+    passage: Passage | None = None
 
 
 def event_view(event: RecordedEvent, names: Mapping[str, tuple[str, str]],
@@ -530,6 +545,8 @@ def event_view(event: RecordedEvent, names: Mapping[str, tuple[str, str]],
         recorded_at=event.recorded_at.strftime("%Y-%m-%d %H:%M UTC"),
         voided_by=voids.get(event.id),
         supersedes=event.supersedes,
+        recorded_by=event.recorded_by,
+        verified=bool(source.get("verified")),
     )
 
 

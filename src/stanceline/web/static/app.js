@@ -424,6 +424,18 @@
     fill("disputed", env.disputed ? "Yes: " + (env.note || "no note") : "No");
     fill("note", env.note);
     slot("quote").textContent = source.quote || "";
+    fill("verified", source.verified ? "verified against the registered document" : "not verified (no registered document holds it)");
+    fill("recorded-by", env.recorded_by);
+    const passage = env.passage;
+    slot("passage-row").hidden = !passage;
+    const para = slot("passage");
+    para.replaceChildren();
+    if (passage) {
+      slot("passage-title").textContent = passage.title;
+      const mark = document.createElement("mark");
+      mark.textContent = passage.quote;
+      para.append(document.createTextNode(passage.before), mark, document.createTextNode(passage.after));
+    }
     slot("anchor").setAttribute("href", "#event-" + env.id);
     slot("json").setAttribute("href", "/api/events/" + encodeURIComponent(env.id));
   }
