@@ -117,8 +117,10 @@ class TopicUpdated(Payload):
 
 # A registered source's text: large enough for a long article, bounded for the request limit.
 DocumentText = Annotated[str, StringConstraints(min_length=1, max_length=500_000)]
-Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-EdtfDay = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+SHA256 = r"^[0-9a-f]{64}$"
+EDTF_DAY = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+Sha256 = Annotated[str, StringConstraints(pattern=SHA256)]
+EdtfDay = Annotated[str, StringConstraints(pattern=EDTF_DAY)]
 DocumentId = Annotated[str, StringConstraints(min_length=1, max_length=200,
                                                pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
