@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import json
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +13,6 @@ from fastapi.testclient import TestClient
 from stanceline.api import create_app
 from stanceline.config import Settings
 from stanceline.domain.events import EVENT_BATCH_IN, EventIn, prepare
-
 
 ROOT = Path(__file__).resolve().parents[2]
 DIRECTORY = [ROOT / "events" / "actors.jsonl", ROOT / "events" / "topics.jsonl"]

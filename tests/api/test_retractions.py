@@ -8,7 +8,7 @@ import uuid
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import B, stance_json
+from tests.api.conftest import stance_json
 from tests.web.html_tree import parse
 
 

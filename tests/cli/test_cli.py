@@ -235,3 +235,15 @@ def test_a_line_that_is_not_an_object_is_named(tmp_path: Path, db: str) -> None:
     path.write_text(line("a") + "\n[1, 2]\n")
     result = runner.invoke(app, ["load", str(path), "-d", db])
     assert result.exit_code == 1 and f"{path}:2: " in result.output and "object" in result.output
+
+
+def test_load_names_the_file_and_line_of_an_unregistered_reference(tmp_path: Path,
+                                                                   db: str) -> None:
+    path = tmp_path / "refs.jsonl"
+    path.write_text("\n".join([line("pol"), line("germany"), line("deu")]) + "\n")
+    result = runner.invoke(app, ["load", str(path), "-d", db])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{path}:2: data.actor: no actor `germany` is registered" in result.output
+    assert "did you mean `a` (Actor a)" in result.output, "the closest ids, with their names"
+    verified = runner.invoke(app, ["verify", "-d", db])
+    assert verified.output.startswith(f"ok: {N} events"), "the batch is refused whole"

@@ -39,7 +39,7 @@ def test_raw_update_and_delete_fail(sql_store: SqlEventStore, statement: str) ->
 def test_truncate_fails_on_postgres(request: pytest.FixtureRequest) -> None:
     made = SqlEventStore(request.getfixturevalue("pg_url"))
     try:
-        made.append(registry(["fra"], ["t"]) + [stance("fra", "t", "supports", "2024")])
+        made.append([*registry(["fra"], ["t"]), stance("fra", "t", "supports", "2024")])
         with pytest.raises(DatabaseError, match="append-only"), made.engine.begin() as conn:
             conn.exec_driver_sql("TRUNCATE events")
         assert made.head() == 3

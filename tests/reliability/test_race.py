@@ -26,7 +26,7 @@ def test_exactly_one_writer_wins_each_round(database: str, tmp_path: Path,
     server = Server(database, tmp_path)
     servers.append(server)
     server.start()
-    server.register(["pol"], ["race"])
+    registered = server.register(["pol"], ["race"])
     winners: list[str] = []
     for n in range(ROUNDS):
         statuses: list[int] = []
@@ -50,7 +50,8 @@ def test_exactly_one_writer_wins_each_round(database: str, tmp_path: Path,
         for t in threads:
             t.join()
         assert sorted(statuses) == [201] + [409] * (RACERS - 1), statuses
-    events = httpx.get(f"{server.base}/api/events", params={"limit": 1000}).json()["events"]
+    events = httpx.get(f"{server.base}/api/events",
+                       params={"limit": 1000, "after": registered}).json()["events"]
     assert [e["id"] for e in events] == winners
     assert [e["version"] for e in events] == list(range(1, ROUNDS + 1))
     assert httpx.get(f"{server.base}/api/verify").json()["ok"]

@@ -183,8 +183,10 @@ def test_a_live_retraction_strikes_its_mark_through(server: str, tab: Callable[[
     append(server, retraction)
     t.page.wait_for_selector(f"{mark}.voided line.strike", timeout=5_000)
     assert t.page.text_content(f"{mark} title").startswith("Retracted")
-    # And a fresh load draws it struck through from the server.
-    again = open_page(tab, f"{server}/")
+    # A fresh load leaves it out, and with the toggle draws it struck through.
+    plain = open_page(tab, f"{server}/")
+    assert plain.page.query_selector(mark) is None
+    again = open_page(tab, f"{server}/?retracted=show")
     assert again.page.get_attribute(mark, "class").split().count("voided") == 1
     assert again.page.query_selector(f"{mark} line.strike") is not None
-    assert t.console_errors == [] and again.console_errors == []
+    assert t.console_errors == [] and plain.console_errors == [] and again.console_errors == []

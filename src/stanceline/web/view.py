@@ -93,6 +93,8 @@ class PageState:
 
 
 PAGE_PARAMETERS = tuple(f.name for f in fields(PageState))
+# How many pages of the log one list page may read past unlisted (registry) entries.
+LIST_READS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,12 +407,23 @@ def _large(service: Service, state: PageState, data: TimelineAnswer,
             if block.lane not in (chart.WORLD, chart.OTHERS) else state.query()
     timeline = chart.Timeline(mode="buckets", total=data.total, lanes=lanes, groups=[],
                               blocks=blocks, period=period, hidden_lanes=hidden)
-    page, next_after = service.events(actor=state.actor, topic=state.topic, type=state.type,
-                                      known_at=state.known_at, after=state.after,
-                                      limit=LIST_PAGE)
+    # Registry entries are not listed: read on past them (a log opens with its directory),
+    # a bounded number of pages at a time.
+    page: list[RecordedEvent] = []
+    next_after: int | None = state.after
+    for _ in range(LIST_READS):
+        if next_after is None or len(page) >= LIST_PAGE:
+            break
+        read, next_after = service.events(
+            actor=state.actor, topic=state.topic, type=state.type, known_at=state.known_at,
+            after=next_after, limit=LIST_PAGE)
+        page += [e for e in read if _listable(e, state)]
+    if len(page) > LIST_PAGE:
+        # The page ends at its last listed event; the next one goes on right after it.
+        page, next_after = page[:LIST_PAGE], page[LIST_PAGE - 1].position
     titles: dict[str, str] = {}
     voids = {k: v.by for k, v in service.voids([e.id for e in page], state.known_at).items()}
-    listed = [event_view(e, names, titles, voids) for e in page if _listable(e, state)]
+    listed = [event_view(e, names, titles, voids) for e in page]
     more = More(href=None if next_after is None else state.query(after=next_after),
                 label=f"Next {LIST_PAGE} events", shown=len(listed), total=data.total,
                 first=state.query(after=0) if state.after else None,
