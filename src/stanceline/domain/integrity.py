@@ -96,17 +96,22 @@ def check(batch: Sequence[PreparedEvent], known: Known, normalise: Callable[[str
         _register(index, event, known, normalise, problems)
         for path, kind, value in named(event.type, event.data):
             if value not in (known.actors if kind == "actor" else known.topics):
-                matches = known.suggestions(kind, value)
-                hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-                problems.append({"path": f"events.{index}.{path}",
-                                 "message": f"no {kind} `{value}` is registered{hint}",
-                                 "matches": [m.split("`")[1] for m in matches]})
+                problems.append(_missing(known, f"events.{index}.{path}", kind, value,
+                                         "is registered"))
         if event.source is not None:
             _check_quote(index, event, known, problems)
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise InvalidInput(f"{first['path']}: {first['message']}{more}", problems)
+
+
+def _missing(known: Known, path: str, kind: str, value: str, what: str) -> dict[str, object]:
+    """A problem naming an unregistered id and the closest registered ones."""
+    matches = known.suggestions(kind, value)
+    hint = f"; did you mean {', '.join(matches)}?" if matches else ""
+    return {"path": path, "message": f"no {kind} `{value}` {what}{hint}",
+            "matches": [m.split("`")[1] for m in matches]}
 
 
 def _register(index: int, event: PreparedEvent, known: Known,
@@ -125,13 +130,9 @@ def _register(index: int, event: PreparedEvent, known: Known,
                                          tuple(data["members"]))
     elif event.type == ACTOR_UPDATED:
         actor = data["actor"]
-        current = known.actors.get(actor)
-        if current is None:
-            matches = known.suggestions("actor", actor)
-            hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-            problems.append({"path": f"events.{index}.data.actor",
-                             "message": f"no actor `{actor}` is registered to update{hint}",
-                             "matches": [m.split("`")[1] for m in matches]})
+        if actor not in known.actors:
+            problems.append(_missing(known, f"events.{index}.data.actor", "actor", actor,
+                                     "is registered to update"))
             return
         _check_names(index, actor, data, known, problems)
     elif event.type == TOPIC_DEFINED:
@@ -143,11 +144,8 @@ def _register(index: int, event: PreparedEvent, known: Known,
                 "definition first")
         known.topics.add(topic)
     elif event.type == TOPIC_UPDATED and data["topic"] not in known.topics:
-        matches = known.suggestions("topic", data["topic"])
-        hint = f"; did you mean {', '.join(matches)}?" if matches else ""
-        problems.append({"path": f"events.{index}.data.topic",
-                         "message": f"no topic `{data['topic']}` is defined to update{hint}",
-                         "matches": [m.split("`")[1] for m in matches]})
+        problems.append(_missing(known, f"events.{index}.data.topic", "topic", data["topic"],
+                                 "is defined to update"))
     elif event.type == DOCUMENT_REGISTERED:
         document = data["document"]
         if document in known.documents:

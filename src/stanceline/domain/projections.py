@@ -313,27 +313,29 @@ def claim_of(event: RecordedEvent, as_of: date | None = None) -> Claim:
 
 def actor_directory(events: Iterable[RecordedEvent]) -> list[ActorEntry]:
     """Registered actors as the remaining (not retracted) registry events say."""
+    found = (registry.fold_actor(entries) for entries in
+             _remaining_registry(events, registry.ACTOR_TYPES, "actor").values())
+    return [a for a in found if a is not None]
+
+
+def _remaining_registry(events: Iterable[RecordedEvent], types: frozenset[str], key: str
+                        ) -> dict[str, list[registry.Entry]]:
+    """The registry events of `types` not retracted or superseded, by the id they concern."""
     log = list(events)
     voids = voided_at(log)
-    by_actor: dict[str, list[registry.Entry]] = {}
+    found: dict[str, list[registry.Entry]] = {}
     for event in log:
-        if event.type in registry.ACTOR_TYPES and event.id not in voids:
-            by_actor.setdefault(event.data["actor"], []).append(
+        if event.type in types and event.id not in voids:
+            found.setdefault(event.data[key], []).append(
                 registry.Entry(event.type, event.data, event.position))
-    found = (registry.fold_actor(entries) for entries in by_actor.values())
-    return [a for a in found if a is not None]
+    return found
 
 
 def topic_directory(events: Iterable[RecordedEvent]) -> list[TopicEntry]:
     """Defined topics, in the order of their remaining definitions."""
-    log = list(events)
-    voids = voided_at(log)
-    by_topic: dict[str, list[registry.Entry]] = {}
-    for event in log:
-        if event.type in registry.TOPIC_TYPES and event.id not in voids:
-            by_topic.setdefault(event.data["topic"], []).append(
-                registry.Entry(event.type, event.data, event.position))
-    found = [t for entries in by_topic.values() if (t := registry.fold_topic(entries))]
+    found = [t for entries in
+             _remaining_registry(events, registry.TOPIC_TYPES, "topic").values()
+             if (t := registry.fold_topic(entries))]
     return [topic for topic, _ in sorted(found, key=lambda pair: pair[1])]
 
 
