@@ -111,8 +111,10 @@ def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> N
                 touched_actors.add(actor)
             elif type_ in TOPIC_TYPES:
                 touched_topics.add(topic)
-    for actor in sorted(touched_actors):
-        _recompute_actor(conn, actor)
+    ordered = sorted(touched_actors)
+    # In chunks: a batch may register thousands of actors, each recomputed set-wise.
+    for start in range(0, len(ordered), dialect.id_chunk):
+        _recompute_actors(conn, ordered[start:start + dialect.id_chunk])
     for topic in sorted(touched_topics):
         _recompute_topic(conn, topic)
 
@@ -125,23 +127,32 @@ def _remaining(conn: Connection,
     return [Entry(r.type, json.loads(r.data), int(r.position)) for r in rows]
 
 
-def _recompute_actor(conn: Connection, actor: str) -> None:
+def _recompute_actors(conn: Connection, ids: Sequence[str]) -> None:
     # event_refs names every actor an event registers: no scan of the log.
-    entries = _remaining(conn, [events.c.position.in_(event_refs.naming(actor)),
-                                events.c.type.in_(sorted(ACTOR_TYPES)),
-                                events.c.actor == actor])
-    conn.execute(actors.delete().where(actors.c.actor == actor))
-    conn.execute(actor_aliases.delete().where(actor_aliases.c.actor == actor))
-    entry = fold_actor(entries)
-    if entry is None:
-        return
-    conn.execute(actors.insert().values(
-        actor=actor, name=entry.name, kind=entry.kind,
-        aliases=json.dumps(list(entry.aliases), ensure_ascii=False),
-        members=json.dumps(list(entry.members)), represents=entry.represents,
-        position=entries[0].position))
-    names = {fold(n) for n in names_of(entry)} - {""}
-    conn.execute(actor_aliases.insert(), [{"alias": n, "actor": actor} for n in sorted(names)])
+    refs = event_refs.event_refs
+    naming = sa.select(refs.c.position).where(refs.c.actor.in_(ids))
+    by_actor: dict[str, list[Entry]] = {}
+    for entry in _remaining(conn, [events.c.position.in_(naming),
+                                   events.c.type.in_(sorted(ACTOR_TYPES)),
+                                   events.c.actor.in_(ids)]):
+        by_actor.setdefault(str(entry.data["actor"]), []).append(entry)
+    conn.execute(actors.delete().where(actors.c.actor.in_(ids)))
+    conn.execute(actor_aliases.delete().where(actor_aliases.c.actor.in_(ids)))
+    rows: list[dict[str, object]] = []
+    names: list[dict[str, str]] = []
+    for actor, entries in by_actor.items():
+        found = fold_actor(entries)
+        if found is None:
+            continue
+        rows.append({"actor": actor, "name": found.name, "kind": found.kind,
+                     "aliases": json.dumps(list(found.aliases), ensure_ascii=False),
+                     "members": json.dumps(list(found.members)),
+                     "represents": found.represents, "position": entries[0].position})
+        names += [{"alias": n, "actor": actor}
+                  for n in sorted({fold(n) for n in names_of(found)} - {""})]
+    if rows:
+        conn.execute(actors.insert(), rows)
+        conn.execute(actor_aliases.insert(), names)
 
 
 def _recompute_topic(conn: Connection, topic: str) -> None:
