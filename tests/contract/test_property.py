@@ -51,24 +51,33 @@ def occurred(draw: st.DrawFn) -> str:
 
 @st.composite
 def batches(draw: st.DrawFn) -> list[list[PreparedEvent]]:
-    """A log as batches (each its own recording time), with retractions and corrections."""
-    made: list[PreparedEvent] = []
+    """A log as batches (each its own recording time), with retraction chains: retractions
+    and corrections of what is still live, corrections of corrections, retractions of
+    corrections, inside a batch and across batches. Every void keeps the rules of
+    `domain.corrections` (each event voided once, never a retraction, on its target's stream).
+    """
+    live: list[PreparedEvent] = []  # stances no retraction or correction voids yet
     log: list[list[PreparedEvent]] = []
     for _ in range(draw(st.integers(1, 4))):
         batch: list[PreparedEvent] = []
         for _ in range(draw(st.integers(1, 6))):
-            kind = draw(st.sampled_from(["stance"] * 6 + ["retract", "supersede", "claim"]))
-            if kind == "retract" and made:
-                target = draw(st.sampled_from(made))
+            kind = draw(st.sampled_from(["stance"] * 6 + ["retract", "supersede"] * 2
+                                        + ["claim"]))
+            if kind == "retract" and live:
+                target = live.pop(draw(st.integers(0, len(live) - 1)))
                 batch.append(event("event.retracted",
                                    data={"target": target.id, "reason": "test"}))
                 continue
             extra: dict[str, Any] = {}
-            if kind == "supersede" and made:
-                extra["supersedes"] = draw(st.sampled_from(made)).id
+            actor = draw(st.sampled_from(ACTORS))
+            if kind == "supersede" and live:
+                # A correction stays on its target's stream: the same actor.
+                corrected = live.pop(draw(st.integers(0, len(live) - 1)))
+                extra["supersedes"] = corrected.id
+                actor = str(corrected.actor)
             if kind == "claim":
                 batch.append(event("claim.made", occurred=draw(occurred()), data={
-                    "actor": draw(st.sampled_from(ACTORS)), "subject": "force-size",
+                    "actor": actor, "subject": "force-size",
                     "value": draw(st.integers(1, 10)) * 1000}))
                 continue
             value = draw(st.sampled_from(STANCES))
@@ -80,10 +89,10 @@ def batches(draw: st.DrawFn) -> list[list[PreparedEvent]]:
                     [c["on"] for c in CONDITIONS]), max_size=1))
             published = draw(st.sampled_from([None, "2024-06", "2025-02-10", "2025"]))
             extra["source"] = {"document": "test", "quote": "a quote", "published": published}
-            made_now = stance(draw(st.sampled_from(ACTORS)), draw(st.sampled_from(TOPICS)),
+            made_now = stance(actor, draw(st.sampled_from(TOPICS)),
                               value, draw(occurred()), data_extra=payload, **extra)
             batch.append(made_now)
-        made.extend(e for e in batch if e.type != "event.retracted")
+            live.append(made_now)
         log.append(batch)
     # Every reference is registered first (on a stream of its own: the actors' start at 0).
     return [registry([*ACTORS, *PEOPLE], [*TOPICS, *(c["on"] for c in CONDITIONS)]), *log]

@@ -114,7 +114,6 @@ class SqlEventStore(RegistryReads):
             plan = plan_append(unique, stored, versions, expect or {}, head_position, head_hash,
                                utc_now())
             if plan.new:
-                voids.check_targets(conn, plan.new)
                 conn.exec_driver_sql(self._insert, self.sql.event_rows(plan.new))
                 self._project(conn, plan.new, PROJECTIONS)
                 self.sql.notify(conn, plan.new[-1].position)
