@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from stanceline.domain import corrections, integrity, projections
+from stanceline.domain import corrections, imports, integrity, projections
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
 from stanceline.domain.directory import (
@@ -112,6 +112,9 @@ class InMemoryStore:
             for event in recorded:
                 checker.check(event)
                 restored.append(event)
+            # As an append checks it: the whole import is one page against an empty log.
+            imports.check_page(restored, lambda _page: self._known(), lambda _ids: {},
+                               normalise)
             self._keep(restored)
         return len(restored)
 

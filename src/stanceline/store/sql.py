@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from stanceline.domain import imports
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
 from stanceline.domain.events import PreparedEvent, RecordedEvent, utc_now
@@ -27,6 +28,7 @@ from stanceline.domain.projections import (
     changes_of,
     stance_from,
 )
+from stanceline.domain.quotes import normalise
 from stanceline.domain.runs import order_key
 from stanceline.domain.voids import Void
 from stanceline.errors import InvalidInput
@@ -195,7 +197,8 @@ class SqlEventStore(RegistryReads):
 
     def import_events(self, recorded: Iterable[RecordedEvent]) -> int:
         """Restore an exported log into this empty store, row for row (positions, times and
-        hashes kept); the chain is checked as it goes, and nothing is kept if it breaks."""
+        hashes kept); the chain is checked as it goes, and each event as an append checks it
+        (`domain.imports.check_page`): nothing is kept if either fails."""
         count = 0
         with self._write() as conn:
             if self._head(conn)[0] != 0:
@@ -215,6 +218,10 @@ class SqlEventStore(RegistryReads):
         return count
 
     def _insert_recorded(self, conn: Connection, batch: Sequence[RecordedEvent]) -> None:
+        # Checked as an append would be, against what the earlier pages put in (same
+        # transaction): a doctored backup is refused and nothing of it is kept.
+        imports.check_page(batch, lambda page: self._checks.known(conn, page),
+                           lambda ids: voids.targets(conn, ids), normalise)
         # One recording time per statement (the dialect writes a batch's time once).
         start = 0
         while start < len(batch):
