@@ -98,6 +98,10 @@ class InMemoryStore:
             self._by_id[event.id] = event
             self._versions[event.stream] = event.version
 
+    def guard_bypass(self) -> str | None:
+        """No database, no role: nothing to report."""
+        return None
+
     def rebuild(self) -> int:
         """Nothing to rebuild: every answer is a fold over the list."""
         return len(self._events)

@@ -82,6 +82,12 @@ class SqlEventStore(RegistryReads):
 
         upgrade(self.engine)
 
+    def guard_bypass(self) -> str | None:
+        """Whether the role the store connects as could switch the append-only guards off
+        (a sentence saying how), or None: run the service as a role that cannot."""
+        with self._read() as conn:
+            return self.sql.guard_bypass(conn)
+
     def close(self) -> None:
         """Release every connection."""
         self._hot.close()
