@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ T = "troops-in-ukraine"
 DAY = date(2025, 6, 1)
 
 
-def retraction(target: str, **fields: object) -> PreparedEvent:
+def retraction(target: str, **fields: Any) -> PreparedEvent:
     return event("event.retracted", data={"target": target, "reason": "test"}, **fields)
 
 

@@ -6,7 +6,7 @@ import itertools
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from stanceline.domain import projections
 from stanceline.domain.events import PreparedEvent
+from stanceline.errors import InvalidInput
+from stanceline.store.memory import InMemoryStore
 from stanceline.store.sql import SqlEventStore
 from tests.conftest import event, registry, require_pg, stance
 
@@ -182,3 +184,48 @@ def test_sql_answers_equal_the_pure_fold(engine: str, log: list[list[PreparedEve
                     if replace(before, evidence=[]) != replace(after, evidence=[]):
                         assert (actor, topic) in candidates, (actor, topic, start, end)
         assert store.stance_pairs() == projections.stance_pairs(events)
+
+
+BAD_VOIDS = ("retract a retraction", "retract twice", "supersede itself", "cycle",
+             "another stream")
+
+
+@pytest.mark.parametrize("engine", ["memory", "sqlite"])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(log=batches(), bad=st.sampled_from(BAD_VOIDS), pick=st.randoms(use_true_random=False))
+def test_a_void_that_breaks_the_rules_is_refused_and_changes_nothing(
+        engine: str, log: list[list[PreparedEvent]], bad: str, pick: Any) -> None:
+    """After any log of retraction chains, each kind of bad void is a 422 on every store,
+    and the answers are what they were."""
+    with (nullcontext(InMemoryStore()) if engine == "memory" else fresh_store(engine)
+          ) as store:
+        for batch in log:
+            store.append(batch)
+        events = list(store.iter_all())
+        retractions = [e for e in events if e.type == "event.retracted"]
+        voided = set(store.voids([e.id for e in events]))
+        own, other = str(uuid.uuid4()), str(uuid.uuid4())
+        attempt: list[PreparedEvent]
+        if bad == "retract a retraction" and retractions:
+            attempt = [event("event.retracted",
+                             data={"target": pick.choice(retractions).id, "reason": "x"})]
+        elif bad == "retract twice" and voided:
+            attempt = [event("event.retracted",
+                             data={"target": pick.choice(sorted(voided)), "reason": "x"})]
+        elif bad == "cycle":
+            attempt = [stance("fra", "troops", "supports", "2025", id=own, supersedes=other),
+                       stance("fra", "troops", "opposes", "2025", id=other, supersedes=own)]
+        elif bad == "another stream" and (live := [e for e in events if e.id not in voided
+                                                   and e.type == "stance.declared"]):
+            target = pick.choice(live)
+            actor = "pol" if target.actor == "fra" else "fra"
+            attempt = [stance(actor, "troops", "supports", "2025", supersedes=target.id)]
+        else:
+            attempt = [stance("fra", "troops", "supports", "2025", id=own, supersedes=own)]
+        head = store.head()
+        before = [store.stance(a, t, DATES[-1]) for a in ACTORS for t in TOPICS]
+        with pytest.raises(InvalidInput):
+            store.append(attempt)
+        assert store.head() == head
+        assert [store.stance(a, t, DATES[-1]) for a in ACTORS for t in TOPICS] == before
