@@ -116,11 +116,6 @@ class Dialect(ABC):
     def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
         """Serialise writers for the rest of this transaction."""
 
-    def guard_bypass(self, conn: Connection) -> str | None:
-        """How the connected role could switch the log's append-only triggers off (None:
-        it cannot, or the engine has no roles: on SQLite whoever can write the file can)."""
-        return None
-
     def named(self, sql: str) -> str:
         """A statement with `:name` parameters in the driver's own named style."""
         return sql
@@ -296,27 +291,6 @@ class PostgresDialect(Dialect):
                 raise
             raise Busy("the log is busy: another writer held it past the lock timeout "
                        "(STANCELINE_PG_LOCK_TIMEOUT); nothing was written, retry") from None
-
-    def guard_bypass(self, conn: Connection) -> str | None:
-        """A superuser sets `session_replication_role = replica` (every trigger off); the
-        table's owner (or a member of the owning role) may `ALTER TABLE events DISABLE
-        TRIGGER`; since PostgreSQL 15 the SET privilege on the parameter may be granted."""
-        row = conn.exec_driver_sql(
-            "SELECT current_user, r.rolsuper, "
-            "COALESCE(pg_has_role(current_user, c.relowner, 'USAGE'), false) "
-            "FROM pg_roles r LEFT JOIN pg_class c ON c.oid = to_regclass('events') "
-            "WHERE r.rolname = current_user").one()
-        role, superuser, owner = row
-        if superuser:
-            return (f"role {role!r} is a superuser: it can switch every trigger off "
-                    "(SET session_replication_role = replica)")
-        if owner:
-            return (f"role {role!r} owns the events table: it can ALTER TABLE events "
-                    "DISABLE TRIGGER")
-        if (conn.dialect.server_version_info or (0,)) >= (15,) and conn.exec_driver_sql(
-                "SELECT has_parameter_privilege('session_replication_role', 'SET')").scalar():
-            return (f"role {role!r} may SET session_replication_role (every trigger off)")
-        return None
 
     def named(self, sql: str) -> str:
         """psycopg's `%(name)s`."""

@@ -32,7 +32,7 @@ from stanceline.domain.quotes import normalise
 from stanceline.domain.runs import order_key
 from stanceline.domain.voids import Void
 from stanceline.errors import InvalidInput
-from stanceline.store import stances
+from stanceline.store import roles, stances
 from stanceline.store.base import EventFilter
 from stanceline.store.checks import Checks
 from stanceline.store.dialect import INSERT_COLUMNS, NOTIFY_CHANNEL, SessionLimits, dialect_for
@@ -86,7 +86,7 @@ class SqlEventStore(RegistryReads):
         """Whether the role the store connects as could switch the append-only guards off
         (a sentence saying how), or None: run the service as a role that cannot."""
         with self._read() as conn:
-            return self.sql.guard_bypass(conn)
+            return roles.guard_bypass(conn)
 
     def close(self) -> None:
         """Release every connection."""
