@@ -116,10 +116,14 @@ def check(batch: Sequence[PreparedEvent | RecordedEvent], targets: Mapping[str, 
             _refuse(path, f"event {target} is a retraction, and a retraction is final: to "
                     "restore the event it retracted, append that event's content again "
                     "under a new id")
+        # Voided earlier in this batch, or already in the log (an event of the batch itself
+        # cannot be voided in the log yet).
         earlier = voided.get(target)
-        by, by_type = ((earlier.id, earlier.type) if earlier is not None else
-                       (None, None) if known is None or mine is not None else
-                       (known.voided_by, known.voided_by_type))
+        by, by_type = (None, None)
+        if earlier is not None:
+            by, by_type = earlier.id, earlier.type
+        elif known is not None and mine is None:
+            by, by_type = known.voided_by, known.voided_by_type
         if by is not None:
             how = "retracted" if by_type == RETRACTION else "superseded"
             _refuse(path, f"event {target} is already {how} by {by}: an event is voided "
