@@ -90,6 +90,21 @@ class Service:
         limits = SessionLimits(settings.pg_idle_in_transaction_timeout, settings.pg_lock_timeout)
         return cls(open_store(settings.database_url, migrate=migrate, limits=limits), settings)
 
+    def guard_bypass(self) -> str | None:
+        """How the database role in use could switch the append-only triggers off, or None
+        (issue 14.3: the service warns at start, `verify` reports it)."""
+        return self.store.guard_bypass()
+
+    def warn_if_guards_bypassable(self) -> str | None:
+        """Log a warning (once, at the service's start) when the role can switch the
+        append-only triggers off; the sentence, or None."""
+        bypass = self.guard_bypass()
+        if bypass is not None:
+            log.warning("the append-only guards can be switched off: %s; run the service as "
+                        "a role that neither owns the tables nor is a superuser (README, "
+                        "PostgreSQL)", bypass)
+        return bypass
+
     def close(self) -> None:
         """Release the store."""
         self.store.close()

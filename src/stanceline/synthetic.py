@@ -68,8 +68,11 @@ def synthetic_events(n: int, *, actors: int = ACTORS, topics: int = TOPICS, seed
     for i in range(n):
         event_id = str(uuid.uuid5(namespace, str(i)))
         if retract_every and i % retract_every == retract_every - 1 and recent:
+            # Each event is retracted at most once (a second retraction is refused).
+            target = rng.choice(recent)
+            recent.remove(target)
             yield {"id": event_id, "type": "event.retracted",
-                   "data": {"target": rng.choice(recent), "reason": "synthetic correction"}}
+                   "data": {"target": target, "reason": "synthetic correction"}}
             continue
         year = rng.randint(FIRST_YEAR, LAST_YEAR)
         precision = rng.random()

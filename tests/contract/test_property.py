@@ -6,7 +6,7 @@ import itertools
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from stanceline.domain import projections
 from stanceline.domain.events import PreparedEvent
+from stanceline.errors import InvalidInput
+from stanceline.store.memory import InMemoryStore
 from stanceline.store.sql import SqlEventStore
 from tests.conftest import event, registry, require_pg, stance
 
@@ -51,24 +53,33 @@ def occurred(draw: st.DrawFn) -> str:
 
 @st.composite
 def batches(draw: st.DrawFn) -> list[list[PreparedEvent]]:
-    """A log as batches (each its own recording time), with retractions and corrections."""
-    made: list[PreparedEvent] = []
+    """A log as batches (each its own recording time), with retraction chains: retractions
+    and corrections of what is still live, corrections of corrections, retractions of
+    corrections, inside a batch and across batches. Every void keeps the rules of
+    `domain.corrections` (each event voided once, never a retraction, on its target's stream).
+    """
+    live: list[PreparedEvent] = []  # stances no retraction or correction voids yet
     log: list[list[PreparedEvent]] = []
     for _ in range(draw(st.integers(1, 4))):
         batch: list[PreparedEvent] = []
         for _ in range(draw(st.integers(1, 6))):
-            kind = draw(st.sampled_from(["stance"] * 6 + ["retract", "supersede", "claim"]))
-            if kind == "retract" and made:
-                target = draw(st.sampled_from(made))
+            kind = draw(st.sampled_from(["stance"] * 6 + ["retract", "supersede"] * 2
+                                        + ["claim"]))
+            if kind == "retract" and live:
+                target = live.pop(draw(st.integers(0, len(live) - 1)))
                 batch.append(event("event.retracted",
                                    data={"target": target.id, "reason": "test"}))
                 continue
             extra: dict[str, Any] = {}
-            if kind == "supersede" and made:
-                extra["supersedes"] = draw(st.sampled_from(made)).id
+            actor = draw(st.sampled_from(ACTORS))
+            if kind == "supersede" and live:
+                # A correction stays on its target's stream: the same actor.
+                corrected = live.pop(draw(st.integers(0, len(live) - 1)))
+                extra["supersedes"] = corrected.id
+                actor = str(corrected.actor)
             if kind == "claim":
                 batch.append(event("claim.made", occurred=draw(occurred()), data={
-                    "actor": draw(st.sampled_from(ACTORS)), "subject": "force-size",
+                    "actor": actor, "subject": "force-size",
                     "value": draw(st.integers(1, 10)) * 1000}))
                 continue
             value = draw(st.sampled_from(STANCES))
@@ -80,10 +91,10 @@ def batches(draw: st.DrawFn) -> list[list[PreparedEvent]]:
                     [c["on"] for c in CONDITIONS]), max_size=1))
             published = draw(st.sampled_from([None, "2024-06", "2025-02-10", "2025"]))
             extra["source"] = {"document": "test", "quote": "a quote", "published": published}
-            made_now = stance(draw(st.sampled_from(ACTORS)), draw(st.sampled_from(TOPICS)),
+            made_now = stance(actor, draw(st.sampled_from(TOPICS)),
                               value, draw(occurred()), data_extra=payload, **extra)
             batch.append(made_now)
-        made.extend(e for e in batch if e.type != "event.retracted")
+            live.append(made_now)
         log.append(batch)
     # Every reference is registered first (on a stream of its own: the actors' start at 0).
     return [registry([*ACTORS, *PEOPLE], [*TOPICS, *(c["on"] for c in CONDITIONS)]), *log]
@@ -173,3 +184,48 @@ def test_sql_answers_equal_the_pure_fold(engine: str, log: list[list[PreparedEve
                     if replace(before, evidence=[]) != replace(after, evidence=[]):
                         assert (actor, topic) in candidates, (actor, topic, start, end)
         assert store.stance_pairs() == projections.stance_pairs(events)
+
+
+BAD_VOIDS = ("retract a retraction", "retract twice", "supersede itself", "cycle",
+             "another stream")
+
+
+@pytest.mark.parametrize("engine", ["memory", "sqlite"])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(log=batches(), bad=st.sampled_from(BAD_VOIDS), pick=st.randoms(use_true_random=False))
+def test_a_void_that_breaks_the_rules_is_refused_and_changes_nothing(
+        engine: str, log: list[list[PreparedEvent]], bad: str, pick: Any) -> None:
+    """After any log of retraction chains, each kind of bad void is a 422 on every store,
+    and the answers are what they were."""
+    with (nullcontext(InMemoryStore()) if engine == "memory" else fresh_store(engine)
+          ) as store:
+        for batch in log:
+            store.append(batch)
+        events = list(store.iter_all())
+        retractions = [e for e in events if e.type == "event.retracted"]
+        voided = set(store.voids([e.id for e in events]))
+        own, other = str(uuid.uuid4()), str(uuid.uuid4())
+        attempt: list[PreparedEvent]
+        if bad == "retract a retraction" and retractions:
+            attempt = [event("event.retracted",
+                             data={"target": pick.choice(retractions).id, "reason": "x"})]
+        elif bad == "retract twice" and voided:
+            attempt = [event("event.retracted",
+                             data={"target": pick.choice(sorted(voided)), "reason": "x"})]
+        elif bad == "cycle":
+            attempt = [stance("fra", "troops", "supports", "2025", id=own, supersedes=other),
+                       stance("fra", "troops", "opposes", "2025", id=other, supersedes=own)]
+        elif bad == "another stream" and (live := [e for e in events if e.id not in voided
+                                                   and e.type == "stance.declared"]):
+            target = pick.choice(live)
+            actor = "pol" if target.actor == "fra" else "fra"
+            attempt = [stance(actor, "troops", "supports", "2025", supersedes=target.id)]
+        else:
+            attempt = [stance("fra", "troops", "supports", "2025", id=own, supersedes=own)]
+        head = store.head()
+        before = [store.stance(a, t, DATES[-1]) for a in ACTORS for t in TOPICS]
+        with pytest.raises(InvalidInput):
+            store.append(attempt)
+        assert store.head() == head
+        assert [store.stance(a, t, DATES[-1]) for a in ACTORS for t in TOPICS] == before

@@ -7,6 +7,9 @@ import time
 import uuid
 from datetime import timedelta
 
+import pytest
+
+from stanceline.errors import InvalidInput
 from stanceline.store.base import EventStore
 from tests.conftest import event, registry, stance
 
@@ -25,7 +28,9 @@ def test_voids_name_the_voiding_event_and_its_time(store: EventStore) -> None:
     correction = stance("pol", T, "undecided", "2024-02-11", supersedes=second.id)
     again = event("event.retracted", data={"target": first.id, "reason": "twice"})
     store.append([retraction, correction])
-    store.append([again])
+    # A second retraction of the same event is refused: an event is voided once.
+    with pytest.raises(InvalidInput, match="already retracted"):
+        store.append([again])
     found = store.voids([first.id, second.id, kept.id, str(uuid.uuid4())])
     assert set(found) == {first.id, second.id}
     by_retraction, by_correction = found[first.id], found[second.id]

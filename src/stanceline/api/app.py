@@ -35,6 +35,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = service is None
         app.state.service = service or await run_in_threadpool(Service.open, settings)
+        await run_in_threadpool(app.state.service.warn_if_guards_bypassable)
         if owned:
             await run_in_threadpool(app.state.service.seed)
         app.state.feed = app.state.service.live_feed()

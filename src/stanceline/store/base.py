@@ -52,6 +52,10 @@ class EventLog(Protocol):
         """Recompute every projection from the log; the number of events."""
         ...
 
+    def guard_bypass(self) -> str | None:
+        """How the store's database role could switch the append-only guards off, or None."""
+        ...
+
     def get(self, event_id: str) -> RecordedEvent | None:
         """One event by id (upcast to its current schema version)."""
         ...

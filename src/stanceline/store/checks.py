@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.engine import Connection
 
-from stanceline.domain import integrity
+from stanceline.domain import corrections, integrity
 from stanceline.domain.events import PreparedEvent, RecordedEvent
 from stanceline.domain.quotes import normalise
-from stanceline.store.projections import directory, documents
+from stanceline.store.projections import directory, documents, voids
 
 
 class Checks:
@@ -22,7 +22,12 @@ class Checks:
 
     def run(self, conn: Connection, batch: Sequence[PreparedEvent],
             stored: dict[str, RecordedEvent]) -> None:
-        """Check the batch's new events (replays take the original's `verified`)."""
+        """Check the batch's new events (replays take the original's `verified`), and place
+        its retractions on their targets' streams (replays too, so they compare equal)."""
+        voiding = [e for e in batch if corrections.aim(e) is not None]
+        targets = voids.targets(conn, corrections.wanted(batch)) if voiding else {}
+        if voiding:
+            corrections.place(batch, targets)
         fresh = [e for e in batch if e.id not in stored]
         for event in batch:
             original = stored.get(event.id)
@@ -30,6 +35,8 @@ class Checks:
                 integrity.align_replay(event, original)
         if fresh:
             integrity.check(batch, self.known(conn, fresh), normalise, replayed=stored)
+            if voiding:
+                corrections.check(batch, targets, replayed=stored)
 
     def known(self, conn: Connection, batch: Sequence[PreparedEvent]) -> integrity.Known:
         """What the batch's actor, topic and document ids and registered names stand for."""

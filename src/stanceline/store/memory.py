@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from stanceline.domain import integrity, projections
+from stanceline.domain import corrections, imports, integrity, projections
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
 from stanceline.domain.directory import (
@@ -20,7 +20,7 @@ from stanceline.domain.directory import (
 )
 from stanceline.domain.events import PreparedEvent, RecordedEvent, referenced_actors, utc_now
 from stanceline.domain.names import fold
-from stanceline.domain.projections import Change, Stance, retraction_target
+from stanceline.domain.projections import Change, Stance
 from stanceline.domain.quotes import normalise
 from stanceline.domain.registry import names_of
 from stanceline.domain.upcast import UPCASTERS, upcast
@@ -49,23 +49,35 @@ class InMemoryStore:
         unique = dedupe_batch(batch)
         with self._lock:
             stored = {e.id: self._by_id[e.id] for e in unique if e.id in self._by_id}
+            voiding = any(corrections.aim(e) is not None for e in unique)
+            targets = self._targets(corrections.wanted(unique)) if voiding else {}
+            if voiding:
+                corrections.place(unique, targets)
             for candidate in unique:
                 if candidate.id in stored:
                     integrity.align_replay(candidate, stored[candidate.id])
             if len(stored) < len(unique):
                 integrity.check(unique, self._known(), normalise, replayed=stored)
+                if voiding:
+                    corrections.check(unique, targets, replayed=stored)
             head = self._events[-1] if self._events else None
             plan = plan_append(unique, stored, self._versions, expect or {},
                                0 if head is None else head.position,
                                GENESIS if head is None else head.hash, utc_now())
-            batch_ids = {e.id for e in plan.new}
-            for event in plan.new:
-                target = retraction_target(event)
-                if target is not None and target not in self._by_id and target not in batch_ids:
-                    raise InvalidInput(f"no event with id {target} to retract or supersede",
-                                       [{"path": "supersedes", "message": f"unknown {target}"}])
             self._keep(plan.new)
         return plan.answer
+
+    def _targets(self, ids: Collection[str]) -> dict[str, corrections.Target]:
+        """What the log holds for each id a batch voids (the SQL store's `voids.targets`)."""
+        present = [i for i in ids if i in self._by_id]
+        voided = voids_of(self._events, present)
+        found: dict[str, corrections.Target] = {}
+        for target in present:
+            held, void = self._by_id[target], voided.get(target)
+            found[target] = corrections.Target(
+                target, held.type, held.stream, None if void is None else void.by,
+                None if void is None else self._by_id[void.by].type)
+        return found
 
     def _known(self) -> integrity.Known:
         """The whole registry, from the folds (a memory store is small)."""
@@ -86,6 +98,10 @@ class InMemoryStore:
             self._by_id[event.id] = event
             self._versions[event.stream] = event.version
 
+    def guard_bypass(self) -> str | None:
+        """No database, no role: nothing to report."""
+        return None
+
     def rebuild(self) -> int:
         """Nothing to rebuild: every answer is a fold over the list."""
         return len(self._events)
@@ -100,6 +116,9 @@ class InMemoryStore:
             for event in recorded:
                 checker.check(event)
                 restored.append(event)
+            # As an append checks it: the whole import is one page against an empty log.
+            imports.check_page(restored, lambda _page: self._known(), lambda _ids: {},
+                               normalise)
             self._keep(restored)
         return len(restored)
 

@@ -98,6 +98,17 @@ SQLITE_GUARDS = (
     "BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END",
     "CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events "
     "BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END",
+    SQLITE_INSERT_GUARD := (
+        # `INSERT OR REPLACE`, `REPLACE` and an upsert resolve a uniqueness conflict by
+        # deleting the old row without firing the delete trigger: refuse any insert that
+        # would meet a row already there (its position, id, or stream and version), so no
+        # conflict resolution ever runs. Three index probes per row, on the append path.
+        "CREATE TRIGGER IF NOT EXISTS events_no_replace BEFORE INSERT ON events "
+        "WHEN EXISTS (SELECT 1 FROM events WHERE position = NEW.position) "
+        "OR EXISTS (SELECT 1 FROM events WHERE id = NEW.id) "
+        "OR EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND version = NEW.version) "
+        "BEGIN SELECT RAISE(ABORT, 'events are append-only: an insert over an existing row "
+        "(REPLACE) refused'); END"),
 )
 POSTGRES_GUARDS = (
     """CREATE OR REPLACE FUNCTION stanceline_events_append_only() RETURNS trigger AS $$

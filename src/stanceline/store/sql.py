@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from stanceline.domain import imports
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
 from stanceline.domain.events import PreparedEvent, RecordedEvent, utc_now
@@ -27,10 +28,11 @@ from stanceline.domain.projections import (
     changes_of,
     stance_from,
 )
+from stanceline.domain.quotes import normalise
 from stanceline.domain.runs import order_key
 from stanceline.domain.voids import Void
 from stanceline.errors import InvalidInput
-from stanceline.store import stances
+from stanceline.store import roles, stances
 from stanceline.store.base import EventFilter
 from stanceline.store.checks import Checks
 from stanceline.store.dialect import INSERT_COLUMNS, NOTIFY_CHANNEL, SessionLimits, dialect_for
@@ -80,6 +82,12 @@ class SqlEventStore(RegistryReads):
 
         upgrade(self.engine)
 
+    def guard_bypass(self) -> str | None:
+        """Whether the role the store connects as could switch the append-only guards off
+        (a sentence saying how), or None: run the service as a role that cannot."""
+        with self._read() as conn:
+            return roles.guard_bypass(conn)
+
     def close(self) -> None:
         """Release every connection."""
         self._hot.close()
@@ -114,7 +122,6 @@ class SqlEventStore(RegistryReads):
             plan = plan_append(unique, stored, versions, expect or {}, head_position, head_hash,
                                utc_now())
             if plan.new:
-                voids.check_targets(conn, plan.new)
                 conn.exec_driver_sql(self._insert, self.sql.event_rows(plan.new))
                 self._project(conn, plan.new, PROJECTIONS)
                 self.sql.notify(conn, plan.new[-1].position)
@@ -196,7 +203,8 @@ class SqlEventStore(RegistryReads):
 
     def import_events(self, recorded: Iterable[RecordedEvent]) -> int:
         """Restore an exported log into this empty store, row for row (positions, times and
-        hashes kept); the chain is checked as it goes, and nothing is kept if it breaks."""
+        hashes kept); the chain is checked as it goes, and each event as an append checks it
+        (`domain.imports.check_page`): nothing is kept if either fails."""
         count = 0
         with self._write() as conn:
             if self._head(conn)[0] != 0:
@@ -216,6 +224,10 @@ class SqlEventStore(RegistryReads):
         return count
 
     def _insert_recorded(self, conn: Connection, batch: Sequence[RecordedEvent]) -> None:
+        # Checked as an append would be, against what the earlier pages put in (same
+        # transaction): a doctored backup is refused and nothing of it is kept.
+        imports.check_page(batch, lambda page: self._checks.known(conn, page),
+                           lambda ids: voids.targets(conn, ids), normalise)
         # One recording time per statement (the dialect writes a batch's time once).
         start = 0
         while start < len(batch):

@@ -12,10 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from stanceline.domain.corrections import Target
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.projections import retraction_target
 from stanceline.domain.voids import Void
-from stanceline.errors import InvalidInput
 from stanceline.store.dialect import Dialect
 from stanceline.store.projections.base import AnyOf, Carries, OfType, Projection
 from stanceline.store.rows import CORE, EVENT_COLUMNS, moment_bound
@@ -65,17 +65,24 @@ def by_targets(targets: Sequence[str], known_at: datetime | None) -> sa.Select[A
 PROJECTION = Projection("voids", (voids,), WANTS, apply)
 
 
-def check_targets(conn: Connection, new: Sequence[RecordedEvent]) -> None:
-    """Retractions and corrections must point at an event already in the log (or the batch)."""
-    targets = {t for e in new if (t := target(e)) is not None} - {e.id for e in new}
-    if not targets:
-        return
-    known = set(conn.execute(
-        sa.select(events.c.id).where(events.c.id.in_(sorted(targets)))).scalars())
-    missing = sorted(targets - known)
-    if missing:
-        raise InvalidInput(f"no event with id {missing[0]} to retract or supersede",
-                           [{"path": "supersedes", "message": f"unknown event {missing[0]}"}])
+def targets(conn: Connection, ids: Collection[str]) -> dict[str, Target]:
+    """What the log holds for each of `ids` that a batch voids: its type and stream, and the
+    event already voiding it (the first void) with that event's type; absent ids are left
+    out. One statement per chunk of ids, inside the append's transaction."""
+    found: dict[str, Target] = {}
+    wanted = sorted(ids)
+    voider = events.alias("voider")
+    for start in range(0, len(wanted), 500):
+        query = (sa.select(events.c.id, events.c.type, events.c.stream, voids.c.by_id,
+                           voider.c.type.label("by_type"))
+                 .outerjoin(voids, voids.c.target == events.c.id)
+                 .outerjoin(voider, voider.c.id == voids.c.by_id)
+                 .where(events.c.id.in_(wanted[start:start + 500])))
+        for row in conn.execute(query):
+            found[str(row.id)] = Target(str(row.id), row.type, row.stream,
+                                        None if row.by_id is None else str(row.by_id),
+                                        row.by_type)
+    return found
 
 
 def read(conn: Connection, dialect: Dialect, ids: Collection[str],

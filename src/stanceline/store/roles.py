@@ -1,0 +1,33 @@
+"""Whether the database role the store connects as could switch the log's append-only
+triggers off (issue 14.3): the service warns at start and `verify` reports it."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+
+def guard_bypass(conn: Connection) -> str | None:
+    """How the connected role could switch the triggers off, or None: it cannot (or the engine
+    has no roles: on SQLite whoever can write the file can do anything to it).
+
+    On PostgreSQL a superuser sets `session_replication_role = replica` (every trigger off);
+    the table's owner (or a member of the owning role) may `ALTER TABLE events DISABLE
+    TRIGGER`; since PostgreSQL 15 the SET privilege on that parameter may be granted too.
+    """
+    if conn.dialect.name != "postgresql":
+        return None
+    role, superuser, owner = conn.exec_driver_sql(
+        "SELECT current_user, r.rolsuper, "
+        "COALESCE(pg_has_role(current_user, c.relowner, 'USAGE'), false) "
+        "FROM pg_roles r LEFT JOIN pg_class c ON c.oid = to_regclass('events') "
+        "WHERE r.rolname = current_user").one()
+    if superuser:
+        return (f"role {role!r} is a superuser: it can switch every trigger off "
+                "(SET session_replication_role = replica)")
+    if owner:
+        return (f"role {role!r} owns the events table: it can ALTER TABLE events "
+                "DISABLE TRIGGER")
+    if (conn.dialect.server_version_info or (0,)) >= (15,) and conn.exec_driver_sql(
+            "SELECT has_parameter_privilege('session_replication_role', 'SET')").scalar():
+        return f"role {role!r} may SET session_replication_role (every trigger off)"
+    return None

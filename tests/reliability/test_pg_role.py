@@ -1,0 +1,120 @@
+"""Issue 14.3 on PostgreSQL: a role that can switch the triggers off is warned about at start
+and reported by `verify`; the service runs as a role that cannot (README, PostgreSQL), and then
+appends and reads work, no warning is logged, and the guards hold against it."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import DatabaseError
+from typer.testing import CliRunner
+
+from stanceline.api.app import create_app
+from stanceline.cli import app as cli
+from stanceline.config import Settings
+from stanceline.store.projections import PROJECTIONS
+from stanceline.store.sql import SqlEventStore
+from tests.api.conftest import stance_json
+from tests.conftest import require_pg
+
+pytestmark = pytest.mark.postgres
+
+WARNING = "the append-only guards can be switched off"
+
+
+def _url(base: str, schema: str, role: str | None = None) -> str:
+    url = sa.engine.make_url(base)
+    if role is not None:
+        url = url.set(username=role, password=None)
+    joiner = "&" if "?" in str(url) else "?"
+    return (f"{url.render_as_string(hide_password=False)}{joiner}"
+            f"options=-csearch_path%3D{schema}")
+
+
+@pytest.fixture
+def roles() -> Iterator[tuple[str, str]]:
+    """(owner URL, app URL): the tables created by the owner (here the superuser), and a
+    login role granted only what the service needs, as the README shows."""
+    base = require_pg()
+    schema, role = f"r_{uuid.uuid4().hex[:10]}", f"stanceline_app_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+    owner = _url(base, schema)
+    SqlEventStore(owner).close()  # `stanceline migrate`, as the owner
+    projections = ", ".join(t.name for p in PROJECTIONS for t in p.tables)
+    with admin.begin() as conn:
+        for grant in (f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+                      f"GRANT SELECT, INSERT ON {schema}.events TO {role}",
+                      f"GRANT SELECT ON {schema}.alembic_version TO {role}",
+                      f"GRANT SELECT, INSERT, UPDATE, DELETE ON "
+                      f"{', '.join(f'{schema}.{t}' for t in projections.split(', '))} "
+                      f"TO {role}"):
+            conn.exec_driver_sql(grant)
+    try:
+        yield owner, _url(base, schema, role)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
+
+
+def test_the_service_runs_as_a_role_that_cannot_disable_triggers(
+        roles: tuple[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    _owner, app_url = roles
+    settings = Settings(database_url=app_url, load_seed=False)
+    with caplog.at_level(logging.WARNING, logger="stanceline"), \
+            TestClient(create_app(settings)) as client:
+        posted = client.post("/api/events", json={"events": [
+            {"type": "actor.registered", "data": {"actor": "fra", "name": "France",
+                                                  "kind": "country"}},
+            {"type": "topic.defined", "data": {"topic": "troops-in-ukraine",
+                                               "title": "Troops in Ukraine"}}]})
+        assert posted.status_code == 201, posted.text
+        first = str(uuid.uuid4())
+        assert client.post("/api/events", json={"events": [
+            stance_json("fra", "opposes", id=first)]}).status_code == 201
+        assert client.post("/api/events", json={"events": [
+            {"type": "event.retracted", "data": {"target": first, "reason": "misread"}},
+            stance_json("fra", "supports", "2024-03")]}).status_code == 201
+        got = client.get("/api/stances", params={"actor": "fra", "as_of": "2025-01-01"})
+        assert got.status_code == 200
+        assert [s["stance"] for s in got.json()["stances"]] == ["supports"]
+        assert client.get("/api/verify").json()["ok"] is True
+    assert not [r for r in caplog.records if WARNING in r.getMessage()]
+    verified = CliRunner().invoke(cli, ["verify", "-d", app_url])
+    assert verified.exit_code == 0 and WARNING not in verified.output
+    assert verified.output.startswith("ok: 5 events")
+    # And the guards bind it: it can neither rewrite the log nor switch them off.
+    store = SqlEventStore(app_url, migrate=False)
+    try:
+        assert store.guard_bypass() is None
+        for statement in ("UPDATE events SET data = '{}'", "DELETE FROM events",
+                          "ALTER TABLE events DISABLE TRIGGER ALL",
+                          "SET session_replication_role = replica", "TRUNCATE events"):
+            with pytest.raises(DatabaseError), store.engine.begin() as conn:
+                conn.exec_driver_sql(statement)
+        assert store.verify().ok and store.head() == 5
+    finally:
+        store.close()
+
+
+def test_a_role_that_can_disable_triggers_is_warned_about_and_reported(
+        roles: tuple[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    owner, _app_url = roles
+    with caplog.at_level(logging.WARNING, logger="stanceline"), \
+            TestClient(create_app(Settings(database_url=owner, load_seed=False))):
+        pass
+    warned = [r.getMessage() for r in caplog.records if WARNING in r.getMessage()]
+    assert len(warned) == 1 and "superuser" in warned[0]
+    verified = CliRunner().invoke(cli, ["verify", "-d", owner])
+    assert verified.exit_code == 0
+    assert WARNING in verified.output and "superuser" in verified.output
