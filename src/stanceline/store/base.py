@@ -96,6 +96,12 @@ class StanceReads(Protocol):
         voiced, only what had been published by `reported`, when given."""
         ...
 
+    def matrix(self, as_of: date, known_at: datetime | None = None, *,
+               actor: str | None = None, topic: str | None = None) -> list[Stance]:
+        """The stance of every pair of `stance_pairs(actor, topic)`, in its order, each equal
+        to `stance(actor, topic, as_of, known_at)`: one set-based read, not a probe per pair."""
+        ...
+
     def voiced_pairs(self, speaker: str, topic: str | None = None) -> list[tuple[str, str]]:
         """The (actor, topic) pairs a person voiced a stance for, and their own, sorted."""
         ...

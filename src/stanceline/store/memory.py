@@ -147,6 +147,12 @@ class InMemoryStore:
         return projections.stance_as_of(self._log(), actor, topic, as_of, known_at,
                                         speaker=speaker, reported=reported)
 
+    def matrix(self, as_of: date, known_at: datetime | None = None, *,
+               actor: str | None = None, topic: str | None = None) -> list[Stance]:
+        """The fold of every pair (the reference the SQL store's one statement must match)."""
+        return [self.stance(a, t, as_of, known_at)
+                for a, t in self.stance_pairs(actor, topic)]
+
     def voiced_pairs(self, speaker: str, topic: str | None = None) -> list[tuple[str, str]]:
         """The pairs a person voiced a stance for, and their own."""
         return sorted({(str(e.actor), str(e.topic)) for e in self._log()

@@ -25,6 +25,7 @@ from stanceline.domain.projections import (
     Change,
     Stance,
     changes_of,
+    from_latest,
     stance_from,
 )
 from stanceline.domain.runs import order_key
@@ -67,6 +68,7 @@ class SqlEventStore(RegistryReads):
         self._writer = self.engine.execution_options(stanceline_write=True)
         self._insert = self.sql.insert_sql("events", INSERT_COLUMNS)
         self._as_of = self.sql.named(stances.AS_OF)
+        self._matrix: dict[tuple[bool, bool], str] = {}
         self._kind = self.sql.named("SELECT kind FROM actors WHERE actor = :actor")
         self._hot = HotReads(self.engine, self.sql)
         self._checks = Checks()
@@ -331,6 +333,32 @@ class SqlEventStore(RegistryReads):
                     for raw in self._hot.fetch(self._as_of, {**params, "n": reach})]
 
         return stances.latest(fetch, actor, topic, as_of)
+
+    def matrix(self, as_of: date, known_at: datetime | None = None, *,
+               actor: str | None = None, topic: str | None = None) -> list[Stance]:
+        """Every pair's stance from one statement (stances.matrix) that reads each pair's
+        latest streak, decided pair by pair by the same pure fold as the single probe."""
+        bind_day = self.sql.bind_day
+        params = {"actor": actor, "topic": topic, "v": bind_day(as_of),
+                  "window": bind_day(as_of - LONGEST_SPAN), "k": self.sql.bind_moment(known_at)}
+        statement = self._matrix_sql(actor is not None, topic is not None)
+        rows: dict[tuple[str, str], list[RecordedEvent]] = {}
+        with self._read() as conn:
+            pairs = sorted((r.actor, r.topic) for r in
+                           conn.execute(stance_pairs.query(actor, topic)))
+            for raw in conn.exec_driver_sql(statement, params):
+                event = row_to_event(raw, values=self.sql)
+                rows.setdefault((str(event.actor), str(event.topic)), []).append(event)
+        return [from_latest(rows.get((a, t), []), a, t, as_of) for a, t in pairs]
+
+    def _matrix_sql(self, actor: bool, topic: bool) -> str:
+        key = (actor, topic)
+        if key not in self._matrix:
+            stance_of = self.sql.json_text(sa.literal_column("e.data"), "stance").compile(
+                dialect=self.engine.dialect, compile_kwargs={"literal_binds": True})
+            self._matrix[key] = self.sql.named(
+                stances.matrix(str(stance_of), actor=actor, topic=topic))
+        return self._matrix[key]
 
     def history(self, actor: str, topic: str, known_at: datetime | None = None, *,
                 speaker: str | None = None) -> list[Change]:

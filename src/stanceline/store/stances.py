@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from stanceline.domain.events import RecordedEvent
-from stanceline.domain.projections import STANCE, Stance, decide, split_counting
+from stanceline.domain.projections import STANCE, Stance, from_latest, has_ended
 from stanceline.domain.runs import streak_start
 from stanceline.store.projections import voids
 from stanceline.store.projections.event_refs import event_refs
@@ -22,9 +22,16 @@ from stanceline.store.schema import events
 
 _COLUMNS = ", ".join(f"e.{c.name}" for c in EVENT_COLUMNS)
 _OUTER = ", ".join(c.name for c in EVENT_COLUMNS)
-_COUNTING = (f"e.type = '{STANCE}' AND e.actor = :actor AND e.topic = :topic "
-             "AND e.recorded_at <= :k AND NOT EXISTS "
-             "(SELECT 1 FROM voids x WHERE x.target = e.id AND x.void_at <= :k)")
+
+
+def _counting(actor: str, topic: str) -> str:
+    """Stance events of the pair (`actor`, `topic`: SQL) known at :k and not voided by then."""
+    return (f"e.type = '{STANCE}' AND e.actor = {actor} AND e.topic = {topic} "
+            "AND e.recorded_at <= :k AND NOT EXISTS "
+            "(SELECT 1 FROM voids x WHERE x.target = e.id AND x.void_at <= :k)")
+
+
+_COUNTING = _counting(":actor", ":topic")
 # Three indexed ranges of one pair: the newest :n stances that have ended by :v (newest first:
 # enough to find where the latest streak of one stance begins), those still in progress at :v
 # (:window = :v less the longest span), and those with an open start (rare; all of them).
@@ -37,27 +44,44 @@ AS_OF = (f"SELECT {_OUTER} FROM (SELECT {_COLUMNS} FROM events e WHERE {_COUNTIN
          "AND e.occurred_start IS NULL AND e.occurred_end IS NOT NULL")
 
 
+def matrix(stance_of: str, *, actor: bool, topic: bool) -> str:
+    """The stance matrix's one statement: for every pair in stance_pairs (narrowed by
+    `:actor` and/or `:topic`), the counting rows `from_latest` needs, AS_OF's three ranges
+    for all pairs at once. The ended stances are cut, per pair, after the first one whose
+    stance differs from the newest (`changes` counts the differing rows before each row):
+    that is the latest streak plus the row that ends it. `stance_of` is the engine's SQL for
+    the stance in `e.data`."""
+    narrow = " AND ".join(["1 = 1"] + (["p.actor = :actor"] if actor else [])
+                          + (["p.topic = :topic"] if topic else []))
+    pairs = "stance_pairs p JOIN events e ON e.actor = p.actor AND e.topic = p.topic"
+    counting = f"{narrow} AND {_counting('p.actor', 'p.topic')}"
+    newest_first = "PARTITION BY actor, topic ORDER BY occurred_start DESC, position DESC"
+    return (
+        f"WITH ended AS (SELECT {_COLUMNS}, {stance_of} AS stance FROM {pairs} "
+        f"WHERE {counting} AND e.occurred_start <= :v AND e.occurred_end <= :v), "
+        f"marked AS (SELECT {_OUTER}, COALESCE(SUM(CASE WHEN stance = newest THEN 0 ELSE 1 END) "
+        f"OVER ({newest_first} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS changes "
+        f"FROM (SELECT ended.*, FIRST_VALUE(stance) OVER ({newest_first}) AS newest "
+        "FROM ended) n) "
+        f"SELECT {_OUTER} FROM marked WHERE changes = 0 "
+        f"UNION ALL SELECT {_COLUMNS} FROM {pairs} WHERE {counting} "
+        "AND e.occurred_start > :window AND e.occurred_start <= :v AND e.occurred_end > :v "
+        f"UNION ALL SELECT {_COLUMNS} FROM {pairs} WHERE {counting} "
+        "AND e.occurred_start IS NULL AND e.occurred_end IS NOT NULL")
+
+
 def latest(fetch: Callable[[int], list[RecordedEvent]], actor: str, topic: str,
            as_of: date) -> Stance:
     """The answer from AS_OF's rows, read back only as far as the latest streak of one stance
     reaches (`fetch(n)` runs it with LIMIT n): a run never spans a change of stance."""
     reach = 2
     while True:
-        ended: list[RecordedEvent] = []
-        others: list[RecordedEvent] = []
-        for event in fetch(reach):
-            done = event.occurred_start is not None and event.occurred_end is not None \
-                and event.occurred_end <= as_of
-            (ended if done else others).append(event)
+        rows = fetch(reach)
+        ended = [e for e in rows if has_ended(e, as_of)]
         if len(ended) < reach or streak_start(ended) is not None:
             break
         reach *= 8
-    # Open starts order before every dated stance, so they come last, newest first.
-    certain, maybes = split_counting(others, as_of)
-    newest_first = ended + certain[::-1]
-    start = streak_start(newest_first)
-    streak = newest_first if start is None else newest_first[:start]
-    return decide(actor, topic, streak[::-1], maybes)
+    return from_latest(rows, actor, topic, as_of)
 
 
 def voiced_pairs(speaker: str, topic: str | None) -> sa.Select[Any]:
