@@ -90,6 +90,11 @@ class Stance:
         """The set of conditions, by what they are about (what a change compares)."""
         return frozenset(c.on or f"text:{c.text}" for c in self.conditions)
 
+    @property
+    def evidence_ids(self) -> list[str]:
+        """The ids of the evidence, in its order (the matrix's lean answer carries only these)."""
+        return [e.id for e in self.evidence]
+
 
 @dataclass(slots=True)
 class Change:
