@@ -35,6 +35,16 @@ class EventFilter:
     limit: int = 100
 
 
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The log's last event: its position and hash (0 and the genesis hash when empty), and
+    when it was recorded (None when empty). What a cache validator is made of."""
+
+    position: int
+    hash: str
+    recorded_at: datetime | None
+
+
 class EventLog(Protocol):
     """The append-only, hash-chained log: writes, reads of events, the chain, its lifecycle."""
 
@@ -76,6 +86,10 @@ class EventLog(Protocol):
 
     def head(self) -> int:
         """The last position (0 for an empty log)."""
+        ...
+
+    def head_mark(self) -> Head:
+        """The last event's position, hash and recording time: one cheap indexed read."""
         ...
 
     def verify(self) -> ChainReport:

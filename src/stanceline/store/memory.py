@@ -26,7 +26,7 @@ from stanceline.domain.registry import names_of
 from stanceline.domain.upcast import UPCASTERS, upcast
 from stanceline.domain.voids import Void, voids_of
 from stanceline.errors import InvalidInput
-from stanceline.store.base import EventFilter
+from stanceline.store.base import EventFilter, Head
 
 
 class InMemoryStore:
@@ -135,6 +135,13 @@ class InMemoryStore:
     def head(self) -> int:
         """The last position."""
         return len(self._events)
+
+    def head_mark(self) -> Head:
+        """The last event's position, hash and recording time."""
+        if not self._events:
+            return Head(0, GENESIS, None)
+        last = self._events[-1]
+        return Head(last.position, last.hash, last.recorded_at)
 
     def verify(self) -> ChainReport:
         """Walk the chain."""

@@ -32,7 +32,7 @@ from stanceline.domain.runs import order_key
 from stanceline.domain.voids import Void
 from stanceline.errors import InvalidInput
 from stanceline.store import stances
-from stanceline.store.base import EventFilter
+from stanceline.store.base import EventFilter, Head
 from stanceline.store.checks import Checks
 from stanceline.store.dialect import INSERT_COLUMNS, NOTIFY_CHANNEL, SessionLimits, dialect_for
 from stanceline.store.hot import HotReads
@@ -69,6 +69,8 @@ class SqlEventStore(RegistryReads):
         self._insert = self.sql.insert_sql("events", INSERT_COLUMNS)
         self._as_of = self.sql.named(stances.AS_OF)
         self._matrix: dict[tuple[bool, bool], str] = {}
+        self._head_mark = ("SELECT position, hash, recorded_at FROM events "
+                           "ORDER BY position DESC LIMIT 1")
         self._kind = self.sql.named("SELECT kind FROM actors WHERE actor = :actor")
         self._hot = HotReads(self.engine, self.sql)
         self._checks = Checks()
@@ -304,6 +306,14 @@ class SqlEventStore(RegistryReads):
         """The last position (0 for an empty log)."""
         with self._read() as conn:
             return self._head(conn)[0]
+
+    def head_mark(self) -> Head:
+        """The head on this thread's hot connection (asked before every cacheable read)."""
+        rows = self._hot.fetch(self._head_mark, {})
+        if not rows:
+            return Head(0, GENESIS, None)
+        position, head_hash, recorded_at = rows[0]
+        return Head(int(position), str(head_hash), self.sql.read_moment(recorded_at))
 
     def verify(self) -> ChainReport:
         """Walk the whole chain from position 1."""
