@@ -352,13 +352,12 @@ class SqlEventStore(RegistryReads):
         params = {"actor": actor, "topic": topic, "v": bind_day(as_of),
                   "window": bind_day(as_of - LONGEST_SPAN), "k": self.sql.bind_moment(known_at)}
         statement = self._matrix_sql(actor is not None, topic is not None)
+        pairs = self.stance_pairs(actor, topic)
         rows: dict[tuple[str, str], list[RecordedEvent]] = {}
-        with self._read() as conn:
-            pairs = sorted((r.actor, r.topic) for r in
-                           conn.execute(stance_pairs.query(actor, topic)))
-            for raw in conn.exec_driver_sql(statement, params):
-                event = row_to_event(raw, values=self.sql)
-                rows.setdefault((str(event.actor), str(event.topic)), []).append(event)
+        # On the hot driver connection: SQLAlchemy's result rows cost ~15 us each here.
+        for raw in self._hot.fetch(statement, params):
+            event = row_to_event(raw, values=self.sql)
+            rows.setdefault((str(event.actor), str(event.topic)), []).append(event)
         return [from_latest(rows.get((a, t), []), a, t, as_of) for a, t in pairs]
 
     def _matrix_sql(self, actor: bool, topic: bool) -> str:
