@@ -246,7 +246,7 @@ def _measure_http(report: Report, plan: Plan, scratch: Scratch, workdir: Path,
     bare_mean = statistics.mean(matrix_ceiling) if matrix_ceiling else 0.0
     report.add(Measure(
         f"matrix (c={mc})", matrix["rps"], "req/s",
-        f"GET /api/stances?topic&as_of over ~{matrix_actors:,} actors, "
+        f"GET /api/stances?topic&as_of (lean: evidence ids) over ~{matrix_actors:,} actors, "
         f"{matrix['requests']:,} requests",
         ceiling=1 / bare_mean if bare_mean else None,
         ceiling_of=f"{matrix_actors:,} bare probes in-process, one after the other"))

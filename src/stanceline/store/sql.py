@@ -20,12 +20,10 @@ from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
 from stanceline.domain.events import PreparedEvent, RecordedEvent, utc_now
 from stanceline.domain.projections import (
-    LONGEST_SPAN,
     STANCE,
     Change,
     Stance,
     changes_of,
-    from_latest,
     stance_from,
 )
 from stanceline.domain.runs import order_key
@@ -68,9 +66,9 @@ class SqlEventStore(RegistryReads):
         self._writer = self.engine.execution_options(stanceline_write=True)
         self._insert = self.sql.insert_sql("events", INSERT_COLUMNS)
         self._as_of = self.sql.named(stances.AS_OF)
-        self._matrix: dict[tuple[bool, bool], str] = {}
-        self._head_mark = ("SELECT position, hash, recorded_at FROM events "
-                           "ORDER BY position DESC LIMIT 1")
+        stance_of = self.sql.json_text(sa.literal_column("e.data"), "stance").compile(
+            dialect=self.engine.dialect, compile_kwargs={"literal_binds": True})
+        self._matrix = stances.matrix_statements(str(stance_of), self.sql.named)
         self._kind = self.sql.named("SELECT kind FROM actors WHERE actor = :actor")
         self._hot = HotReads(self.engine, self.sql)
         self._checks = Checks()
@@ -309,7 +307,7 @@ class SqlEventStore(RegistryReads):
 
     def head_mark(self) -> Head:
         """The head on this thread's hot connection (asked before every cacheable read)."""
-        rows = self._hot.fetch(self._head_mark, {})
+        rows = self._hot.fetch(stances.HEAD, {})
         if not rows:
             return Head(0, GENESIS, None)
         position, head_hash, recorded_at = rows[0]
@@ -334,9 +332,7 @@ class SqlEventStore(RegistryReads):
                 found = [row_to_event(r) for r in
                          conn.execute(stances.history(actor, topic, known_at))]
             return stance_from(found, actor, topic, as_of, speaker=speaker, reported=reported)
-        bind_day = self.sql.bind_day
-        params = {"actor": actor, "topic": topic, "v": bind_day(as_of),
-                  "window": bind_day(as_of - LONGEST_SPAN), "k": self.sql.bind_moment(known_at)}
+        params = stances.params(self.sql, actor, topic, as_of, known_at)
 
         def fetch(reach: int) -> list[RecordedEvent]:
             return [row_to_event(raw, values=self.sql)
@@ -348,26 +344,11 @@ class SqlEventStore(RegistryReads):
                actor: str | None = None, topic: str | None = None) -> list[Stance]:
         """Every pair's stance from one statement (stances.matrix) that reads each pair's
         latest streak, decided pair by pair by the same pure fold as the single probe."""
-        bind_day = self.sql.bind_day
-        params = {"actor": actor, "topic": topic, "v": bind_day(as_of),
-                  "window": bind_day(as_of - LONGEST_SPAN), "k": self.sql.bind_moment(known_at)}
-        statement = self._matrix_sql(actor is not None, topic is not None)
-        pairs = self.stance_pairs(actor, topic)
-        rows: dict[tuple[str, str], list[RecordedEvent]] = {}
         # On the hot driver connection: SQLAlchemy's result rows cost ~15 us each here.
-        for raw in self._hot.fetch(statement, params):
-            event = row_to_event(raw, values=self.sql)
-            rows.setdefault((str(event.actor), str(event.topic)), []).append(event)
-        return [from_latest(rows.get((a, t), []), a, t, as_of) for a, t in pairs]
-
-    def _matrix_sql(self, actor: bool, topic: bool) -> str:
-        key = (actor, topic)
-        if key not in self._matrix:
-            stance_of = self.sql.json_text(sa.literal_column("e.data"), "stance").compile(
-                dialect=self.engine.dialect, compile_kwargs={"literal_binds": True})
-            self._matrix[key] = self.sql.named(
-                stances.matrix(str(stance_of), actor=actor, topic=topic))
-        return self._matrix[key]
+        rows = self._hot.fetch(self._matrix[actor is not None, topic is not None],
+                               stances.params(self.sql, actor, topic, as_of, known_at))
+        return stances.by_pair((row_to_event(r, values=self.sql) for r in rows),
+                               self.stance_pairs(actor, topic), as_of)
 
     def history(self, actor: str, topic: str, known_at: datetime | None = None, *,
                 speaker: str | None = None) -> list[Change]:

@@ -6,15 +6,22 @@ changed pairs are Core queries.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from stanceline.domain.events import RecordedEvent
-from stanceline.domain.projections import STANCE, Stance, from_latest, has_ended
+from stanceline.domain.projections import (
+    LONGEST_SPAN,
+    STANCE,
+    Stance,
+    from_latest,
+    has_ended,
+)
 from stanceline.domain.runs import streak_start
+from stanceline.store.dialect import Dialect
 from stanceline.store.projections import voids
 from stanceline.store.projections.event_refs import event_refs
 from stanceline.store.rows import EVENT_COLUMNS, moment_bound
@@ -73,6 +80,34 @@ def matrix(stance_of: str, *, actor: bool, topic: bool) -> str:
         "AND e.occurred_start > :window AND e.occurred_start <= :v AND e.occurred_end > :v "
         f"UNION ALL SELECT {_COLUMNS} FROM {pairs} WHERE {counting} "
         "AND e.occurred_start IS NULL AND e.occurred_end IS NOT NULL")
+
+
+def params(dialect: Dialect, actor: str | None, topic: str | None, as_of: date,
+           known_at: datetime | None) -> dict[str, Any]:
+    """The parameters of AS_OF and of the matrix (`:n` aside), bound as the driver takes them."""
+    day = dialect.bind_day
+    return {"actor": actor, "topic": topic, "v": day(as_of),
+            "window": day(as_of - LONGEST_SPAN), "k": dialect.bind_moment(known_at)}
+
+
+def matrix_statements(stance_of: str, named: Callable[[str], str]
+                      ) -> dict[tuple[bool, bool], str]:
+    """The four forms of `matrix` (narrowed by actor? by topic?), in the driver's style."""
+    return {(a, t): named(matrix(stance_of, actor=a, topic=t))
+            for a in (False, True) for t in (False, True)}
+
+
+def by_pair(rows: Iterable[RecordedEvent], pairs: Sequence[tuple[str, str]],
+            as_of: date) -> list[Stance]:
+    """The matrix's answer from its statement's rows: each pair decided by the pure fold."""
+    found: dict[tuple[str, str], list[RecordedEvent]] = {}
+    for event in rows:
+        found.setdefault((str(event.actor), str(event.topic)), []).append(event)
+    return [from_latest(found.get((a, t), []), a, t, as_of) for a, t in pairs]
+
+
+# The log's head for the read validators (api/caching.py): one step down the primary key.
+HEAD = "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
 
 
 def latest(fetch: Callable[[int], list[RecordedEvent]], actor: str, topic: str,
