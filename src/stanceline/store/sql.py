@@ -66,9 +66,7 @@ class SqlEventStore(RegistryReads):
         self._writer = self.engine.execution_options(stanceline_write=True)
         self._insert = self.sql.insert_sql("events", INSERT_COLUMNS)
         self._as_of = self.sql.named(stances.AS_OF)
-        stance_of = self.sql.json_text(sa.literal_column("e.data"), "stance").compile(
-            dialect=self.engine.dialect, compile_kwargs={"literal_binds": True})
-        self._matrix = stances.matrix_statements(str(stance_of), self.sql.named)
+        self._matrix = stances.matrix_statements(self.sql.named)
         self._kind = self.sql.named("SELECT kind FROM actors WHERE actor = :actor")
         self._hot = HotReads(self.engine, self.sql)
         self._checks = Checks()
@@ -346,9 +344,11 @@ class SqlEventStore(RegistryReads):
         latest streak, decided pair by pair by the same pure fold as the single probe."""
         # On the hot driver connection: SQLAlchemy's result rows cost ~15 us each here.
         rows = self._hot.fetch(self._matrix[actor is not None, topic is not None],
-                               stances.params(self.sql, actor, topic, as_of, known_at))
+                               {**stances.params(self.sql, actor, topic, as_of, known_at),
+                                "n": stances.MATRIX_REACH})
         return stances.by_pair((row_to_event(r, values=self.sql) for r in rows),
-                               self.stance_pairs(actor, topic), as_of)
+                               self.stance_pairs(actor, topic), as_of,
+                               lambda a, t: self.stance(a, t, as_of, known_at))
 
     def history(self, actor: str, topic: str, known_at: datetime | None = None, *,
                 speaker: str | None = None) -> list[Change]:

@@ -20,7 +20,7 @@ from stanceline.domain.projections import (
     from_latest,
     has_ended,
 )
-from stanceline.domain.runs import streak_start
+from stanceline.domain.runs import order_key, streak_start
 from stanceline.store.dialect import Dialect
 from stanceline.store.projections import voids
 from stanceline.store.projections.event_refs import event_refs
@@ -51,35 +51,28 @@ AS_OF = (f"SELECT {_OUTER} FROM (SELECT {_COLUMNS} FROM events e WHERE {_COUNTIN
          "AND e.occurred_start IS NULL AND e.occurred_end IS NOT NULL")
 
 
-def matrix(stance_of: str, *, actor: bool, topic: bool) -> str:
-    """The stance matrix's one statement: for every pair in stance_pairs (narrowed by
-    `:actor` and/or `:topic`), the counting rows `from_latest` needs, AS_OF's three ranges
-    for all pairs at once. The ended stances are cut, per pair, after the first one whose
-    stance differs from the newest (`changes` counts the differing rows before each row):
-    that is the latest streak plus the row that ends it. `stance_of` is the engine's SQL for
-    the stance in `e.data`."""
+# How many ended stances the matrix reads per pair: a pair whose newest MATRIX_REACH all hold
+# one stance may have a longer streak, and is read again by its own probe (`latest`).
+MATRIX_REACH = 3
+
+
+def matrix(*, actor: bool, topic: bool) -> str:
+    """The stance matrix's one statement: AS_OF's three ranges for every pair in stance_pairs
+    (narrowed by `:actor` and/or `:topic`) at once, the newest :n ended stances of each read
+    by an index probe per pair inside the statement."""
     narrow = " AND ".join(["1 = 1"] + (["p.actor = :actor"] if actor else [])
                           + (["p.topic = :topic"] if topic else []))
     pairs = "stance_pairs p JOIN events e ON e.actor = p.actor AND e.topic = p.topic"
     counting = f"{narrow} AND {_counting('p.actor', 'p.topic')}"
-    newest_first = "PARTITION BY actor, topic ORDER BY occurred_start DESC, position DESC"
-    # The windows sort narrow rows (position, pair, date, stance); only the kept rows are then
-    # read whole, by position: sorting every column of every ended stance took twice as long.
-    return (
-        f"WITH ended AS (SELECT e.position, e.actor, e.topic, e.occurred_start, "
-        f"{stance_of} AS stance FROM {pairs} "
-        f"WHERE {counting} AND e.occurred_start <= :v AND e.occurred_end <= :v), "
-        "newest AS (SELECT position, actor, topic, occurred_start, stance, "
-        f"FIRST_VALUE(stance) OVER ({newest_first}) AS newest FROM ended), "
-        "marked AS (SELECT position, COALESCE(SUM(CASE WHEN stance = newest THEN 0 ELSE 1 END) "
-        f"OVER ({newest_first} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS changes "
-        "FROM newest) "
-        f"SELECT {_COLUMNS} FROM marked m JOIN events e ON e.position = m.position "
-        "WHERE m.changes = 0 "
-        f"UNION ALL SELECT {_COLUMNS} FROM {pairs} WHERE {counting} "
-        "AND e.occurred_start > :window AND e.occurred_start <= :v AND e.occurred_end > :v "
-        f"UNION ALL SELECT {_COLUMNS} FROM {pairs} WHERE {counting} "
-        "AND e.occurred_start IS NULL AND e.occurred_end IS NOT NULL")
+    newest = (f"SELECT e.position FROM events e WHERE {_counting('p.actor', 'p.topic')} "
+              "AND e.occurred_start <= :v AND e.occurred_end <= :v "
+              "ORDER BY e.occurred_start DESC, e.position DESC LIMIT :n")
+    return (f"SELECT {_COLUMNS} FROM stance_pairs p JOIN events e ON e.position IN ({newest}) "
+            f"WHERE {narrow} "
+            f"UNION ALL SELECT {_COLUMNS} FROM {pairs} WHERE {counting} "
+            "AND e.occurred_start > :window AND e.occurred_start <= :v AND e.occurred_end > :v "
+            f"UNION ALL SELECT {_COLUMNS} FROM {pairs} WHERE {counting} "
+            "AND e.occurred_start IS NULL AND e.occurred_end IS NOT NULL")
 
 
 def params(dialect: Dialect, actor: str | None, topic: str | None, as_of: date,
@@ -90,20 +83,27 @@ def params(dialect: Dialect, actor: str | None, topic: str | None, as_of: date,
             "window": day(as_of - LONGEST_SPAN), "k": dialect.bind_moment(known_at)}
 
 
-def matrix_statements(stance_of: str, named: Callable[[str], str]
-                      ) -> dict[tuple[bool, bool], str]:
+def matrix_statements(named: Callable[[str], str]) -> dict[tuple[bool, bool], str]:
     """The four forms of `matrix` (narrowed by actor? by topic?), in the driver's style."""
-    return {(a, t): named(matrix(stance_of, actor=a, topic=t))
-            for a in (False, True) for t in (False, True)}
+    return {(a, t): named(matrix(actor=a, topic=t)) for a in (False, True) for t in (False, True)}
 
 
-def by_pair(rows: Iterable[RecordedEvent], pairs: Sequence[tuple[str, str]],
-            as_of: date) -> list[Stance]:
-    """The matrix's answer from its statement's rows: each pair decided by the pure fold."""
+def by_pair(rows: Iterable[RecordedEvent], pairs: Sequence[tuple[str, str]], as_of: date,
+            probe: Callable[[str, str], Stance]) -> list[Stance]:
+    """The matrix's answer from its statement's rows: each pair decided by the pure fold, or
+    by its own `probe` when its latest streak may reach past the MATRIX_REACH rows read."""
     found: dict[tuple[str, str], list[RecordedEvent]] = {}
     for event in rows:
         found.setdefault((str(event.actor), str(event.topic)), []).append(event)
-    return [from_latest(found.get((a, t), []), a, t, as_of) for a, t in pairs]
+    answers: list[Stance] = []
+    for actor, topic in pairs:
+        events = found.get((actor, topic), [])
+        ended = sorted((e for e in events if has_ended(e, as_of)), key=order_key, reverse=True)
+        if len(ended) >= MATRIX_REACH and streak_start(ended) is None:
+            answers.append(probe(actor, topic))
+        else:
+            answers.append(from_latest(events, actor, topic, as_of))
+    return answers
 
 
 # The log's head for the read validators (api/caching.py): one step down the primary key.
