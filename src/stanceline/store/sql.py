@@ -66,7 +66,7 @@ class SqlEventStore(RegistryReads):
         self._writer = self.engine.execution_options(stanceline_write=True)
         self._insert = self.sql.insert_sql("events", INSERT_COLUMNS)
         self._as_of = self.sql.named(stances.AS_OF)
-        self._matrix = stances.matrix_statements(self.sql.named)
+        self._matrix = stances.matrix_statements(self.sql.named, self.dialect == "postgresql")
         self._kind = self.sql.named("SELECT kind FROM actors WHERE actor = :actor")
         self._hot = HotReads(self.engine, self.sql)
         self._checks = Checks()

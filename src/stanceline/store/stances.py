@@ -29,6 +29,7 @@ from stanceline.store.schema import events
 
 _COLUMNS = ", ".join(f"e.{c.name}" for c in EVENT_COLUMNS)
 _OUTER = ", ".join(c.name for c in EVENT_COLUMNS)
+_LATERAL = ", ".join(f"d.{c.name}" for c in EVENT_COLUMNS)
 
 
 def _counting(actor: str, topic: str) -> str:
@@ -56,10 +57,11 @@ AS_OF = (f"SELECT {_OUTER} FROM (SELECT {_COLUMNS} FROM events e WHERE {_COUNTIN
 MATRIX_REACH = 3
 
 
-def matrix(*, actor: bool, topic: bool) -> str:
+def matrix(*, actor: bool, topic: bool, lateral: bool) -> str:
     """The stance matrix's one statement: AS_OF's three ranges for every pair in stance_pairs
     (narrowed by `:actor` and/or `:topic`) at once, the newest :n ended stances of each read
-    by an index probe per pair inside the statement."""
+    by an index probe per pair inside the statement: a LATERAL join where the engine has one
+    (PostgreSQL plans the IN form below as a scan), else `position IN (... LIMIT :n)`."""
     narrow = " AND ".join(["1 = 1"] + (["p.actor = :actor"] if actor else [])
                           + (["p.topic = :topic"] if topic else []))
     pairs = "stance_pairs p JOIN events e ON e.actor = p.actor AND e.topic = p.topic"
@@ -67,8 +69,13 @@ def matrix(*, actor: bool, topic: bool) -> str:
     newest = (f"SELECT e.position FROM events e WHERE {_counting('p.actor', 'p.topic')} "
               "AND e.occurred_start <= :v AND e.occurred_end <= :v "
               "ORDER BY e.occurred_start DESC, e.position DESC LIMIT :n")
-    return (f"SELECT {_COLUMNS} FROM stance_pairs p JOIN events e ON e.position IN ({newest}) "
-            f"WHERE {narrow} "
+    ended = (f"SELECT {_COLUMNS} FROM stance_pairs p JOIN events e ON e.position IN ({newest}) "
+             f"WHERE {narrow} ")
+    if lateral:
+        probe = newest.replace("SELECT e.position FROM", f"SELECT {_COLUMNS} FROM", 1)
+        ended = (f"SELECT {_LATERAL} FROM stance_pairs p CROSS JOIN LATERAL ({probe}) d "
+                 f"WHERE {narrow} ")
+    return (f"{ended}"
             f"UNION ALL SELECT {_COLUMNS} FROM {pairs} WHERE {counting} "
             "AND e.occurred_start > :window AND e.occurred_start <= :v AND e.occurred_end > :v "
             f"UNION ALL SELECT {_COLUMNS} FROM {pairs} WHERE {counting} "
@@ -83,9 +90,11 @@ def params(dialect: Dialect, actor: str | None, topic: str | None, as_of: date,
             "window": day(as_of - LONGEST_SPAN), "k": dialect.bind_moment(known_at)}
 
 
-def matrix_statements(named: Callable[[str], str]) -> dict[tuple[bool, bool], str]:
+def matrix_statements(named: Callable[[str], str], lateral: bool
+                      ) -> dict[tuple[bool, bool], str]:
     """The four forms of `matrix` (narrowed by actor? by topic?), in the driver's style."""
-    return {(a, t): named(matrix(actor=a, topic=t)) for a in (False, True) for t in (False, True)}
+    return {(a, t): named(matrix(actor=a, topic=t, lateral=lateral))
+            for a in (False, True) for t in (False, True)}
 
 
 def by_pair(rows: Iterable[RecordedEvent], pairs: Sequence[tuple[str, str]], as_of: date,
