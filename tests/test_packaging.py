@@ -30,3 +30,16 @@ def test_ci_runs_the_readme_test_command() -> None:
     command = ci.strip().splitlines()[-1]
     assert command in readme
     assert "STANCELINE_TEST_DATABASE_URL" in ci and "STANCELINE_REQUIRE_POSTGRES=1" in ci
+
+
+def test_compose_puts_nginx_in_front_with_the_projects_cache_rules() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    cache = compose["services"]["cache"]
+    assert cache["image"].startswith("nginx:")
+    assert cache["depends_on"]["app"]["condition"] == "service_healthy"
+    mounted = cache["volumes"][0].split(":")[0]
+    assert mounted == "./deploy/nginx.conf" and (ROOT / mounted).is_file()
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    for rule in ("server app:8000;", "proxy_cache_revalidate on;", "location = /api/live",
+                 "proxy_cache off;"):
+        assert rule in conf, rule

@@ -359,12 +359,14 @@ class Service:
                      for a, t in pairs]
             return StancesAnswer(day.isoformat(), format_timestamp(moment), found)
         if actor_id is not None and topic is not None:
-            pairs = [(actor_id, topic)]
+            found = [self.store.stance(actor_id, topic, day, bound, reported=reported)]
+        elif reported is None:
+            # A matrix (an actor's, a topic's or every pair): one set-based read.
+            found = self.store.matrix(day, bound, actor=actor_id, topic=topic)
         else:
-            pairs = self.store.stance_pairs(actor_id, topic)
-        return StancesAnswer(day.isoformat(), format_timestamp(moment),
-                             [self.store.stance(a, t, day, bound, reported=reported)
-                              for a, t in pairs])
+            found = [self.store.stance(a, t, day, bound, reported=reported)
+                     for a, t in self.store.stance_pairs(actor_id, topic)]
+        return StancesAnswer(day.isoformat(), format_timestamp(moment), found)
 
     def history(self, actor: str, topic: str, known_at: str | None = None) -> HistoryAnswer:
         """Each change of an actor's stance on a topic, with its evidence; for a person, the

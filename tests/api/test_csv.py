@@ -109,7 +109,7 @@ def test_the_log_csv_keeps_the_filters_and_pages(seeded: TestClient) -> None:
 
 
 @pytest.mark.parametrize("params", [
-    {"topic": T, "as_of": "2026-01-10"},
+    {"topic": T, "as_of": "2026-01-10", "evidence": "full"},
     {"actor": "Kir Starmer", "as_of": "2026-01-10"},
     {"actor": "gbr", "topic": T, "as_of": "2025-02-15"},
 ])

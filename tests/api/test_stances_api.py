@@ -90,6 +90,28 @@ def test_matrix_of_a_topic(seeded: TestClient) -> None:
     assert all(s["topic"] == T for s in body["stances"])
 
 
+def test_the_matrix_carries_evidence_ids_unless_full_is_asked(seeded: TestClient) -> None:
+    params = {"topic": T, "as_of": "2026-01-10"}
+    lean = seeded.get("/api/stances", params=params).json()["stances"]
+    full = seeded.get("/api/stances", params={**params, "evidence": "full"}).json()["stances"]
+    assert lean and len(lean) == len(full)
+    assert all("evidence" not in row for row in lean)
+    assert any(row["evidence_ids"] for row in lean)
+    for short, long in zip(lean, full, strict=True):
+        assert short["evidence_ids"] == [e["id"] for e in long["evidence"]]
+        assert short == {k: v for k, v in long.items() if k != "evidence"} | {
+            "evidence_ids": short["evidence_ids"]}
+    # One pair, or an actor's stances, stay full unless ids are asked for.
+    pair = seeded.get("/api/stances", params={**params, "actor": "gbr"}).json()["stances"]
+    assert pair[0]["evidence"] and "evidence_ids" not in pair[0]
+    ids = seeded.get("/api/stances", params={**params, "actor": "gbr", "evidence": "ids"})
+    assert ids.json()["stances"][0]["evidence_ids"] == [e["id"] for e in pair[0]["evidence"]]
+    bad = seeded.get("/api/stances", params={**params, "evidence": "some"})
+    assert bad.status_code == 422 and "evidence" in bad.json()["detail"]
+    documented = seeded.get("/openapi.json").json()["paths"]["/api/stances"]["get"]
+    assert "evidence" in {p["name"] for p in documented["parameters"]}
+
+
 def test_history_changes_and_claims(seeded: TestClient) -> None:
     history = seeded.get("/api/history", params={"actor": "France", "topic": T}).json()
     assert history["actor"] == "fra"

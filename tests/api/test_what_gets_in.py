@@ -163,7 +163,7 @@ def test_the_client_cannot_claim_verified(fresh: TestClient) -> None:
 
 def test_every_evidence_says_whether_it_was_verified(seeded: TestClient) -> None:
     answers = [
-        seeded.get("/api/stances", params={"topic": T}).json()["stances"],
+        seeded.get("/api/stances", params={"topic": T, "evidence": "full"}).json()["stances"],
         seeded.get("/api/history", params={"actor": "fra", "topic": T}).json()["changes"],
         seeded.get("/api/changes", params={"from": "2024-01-01"}).json()["changes"],
     ]

@@ -48,9 +48,9 @@ def cli(db: str, *args: str, width: int = 100) -> str:
 # (the command line, the route it reads, the key of its rows)
 READS = [
     (["matrix", T, "--as-of", "2026-01-10", "--known-at", KNOWN],
-     f"/api/stances?topic={T}&as_of=2026-01-10&known_at={KNOWN}", "stances"),
+     f"/api/stances?topic={T}&as_of=2026-01-10&known_at={KNOWN}&evidence=full", "stances"),
     (["stance", "*", T, "--as-of", "2025-03-01", "--known-at", KNOWN],
-     f"/api/stances?topic={T}&as_of=2025-03-01&known_at={KNOWN}", "stances"),
+     f"/api/stances?topic={T}&as_of=2025-03-01&known_at={KNOWN}&evidence=full", "stances"),
     (["stance", "Kir Starmer", T, "--as-of", "2026-01-10", "--known-at", KNOWN],
      f"/api/stances?actor=Kir+Starmer&topic={T}&as_of=2026-01-10&known_at={KNOWN}",
      "stances"),

@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from stanceline.api import docs, errors
+from stanceline.api.caching import ReadCache
 from stanceline.api.dates import router as dates_router
 from stanceline.api.documents import router as documents_router
 from stanceline.api.events import router as events_router
@@ -74,6 +75,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Validators from the log's head on every read (ETag, 304, Cache-Control): api/caching.py.
+    app.add_middleware(ReadCache)
     return app
 
 

@@ -191,6 +191,30 @@ class StancesOut(Out):
     stances: list[StanceOut]
 
 
+class StanceLeanOut(Out):
+    """A row of the matrix's lean answer: the evidence as ids (`evidence=full` for all of it)."""
+
+    actor: str
+    topic: str
+    speaker: str | None
+    stance: str
+    since: str | None
+    last_stated: str | None
+    certain: bool
+    possible: list[str]
+    conditions: list[ConditionOut]
+    evidence_ids: list[str] = Field(description="ids of the events of `evidence` (GET "
+                                                "/api/events/{id} reads one)")
+
+
+class StancesLeanOut(Out):
+    """`/api/stances` without an actor (a matrix), unless `evidence=full` is asked."""
+
+    as_of: str
+    known_at: str
+    stances: list[StanceLeanOut]
+
+
 class ChangeOut(Out):
     actor: str | None
     since: str | None

@@ -225,26 +225,41 @@ def measure_as_of(store: SqlEventStore, scratch: Scratch,
     return result
 
 
-def measure_bare_matrix(store: SqlEventStore, scratch: Scratch,
-                        questions: Sequence[tuple[str, str, date]]) -> tuple[list[float], int]:
-    """The ceiling of the stance matrix: one bare probe per actor with a stance on the topic,
-    per (topic, as_of); the seconds of each matrix and the mean number of actors."""
+@dataclass
+class MatrixResult:
+    """Seconds per stance matrix: the store's one set-based read (`SqlEventStore.matrix`,
+    decided by the pure fold) and the bare probes of the same pairs, one after the other."""
+
+    ours: list[float]
+    bare: list[float]
+    actors: int
+
+
+def measure_matrix(store: SqlEventStore, scratch: Scratch,
+                   questions: Sequence[tuple[str, str, date]]) -> MatrixResult:
+    """Per (topic, as_of): the store's matrix, then one bare probe per actor with a stance on
+    the topic (its ceiling: the same rows the bare way), in turns so that noise falls on both."""
     sql, bind = _bare_probe(scratch)
-    timings: list[float] = []
+    result = MatrixResult([], [], 0)
     actors = 0
+    clock = time.perf_counter
     with raw_connection(store.engine, autocommit=True) as conn:
         cursor = conn.cursor()
         try:
             for _, topic, day in questions:
                 pairs = store.stance_pairs(topic=topic)
                 actors += len(pairs)
-                t0 = time.perf_counter()
+                t0 = clock()
+                store.matrix(day, topic=topic)
+                result.ours.append(clock() - t0)
+                t0 = clock()
                 for actor, _ in pairs:
                     cursor.execute(sql, (actor, topic, bind(day))).fetchone()
-                timings.append(time.perf_counter() - t0)
+                result.bare.append(clock() - t0)
         finally:
             cursor.close()
-    return timings, actors // max(1, len(questions))
+    result.actors = actors // max(1, len(questions))
+    return result
 
 
 # -- replay (the pure projections over the log) and rebuild (the store's tables) -----------

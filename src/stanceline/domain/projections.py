@@ -24,7 +24,7 @@ from stanceline.domain.counting import Counts, combine, counts_on, reported_by
 from stanceline.domain.directory import ActorEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.payloads import UNKNOWN
-from stanceline.domain.runs import Run, fold_runs, latest_run, order_key
+from stanceline.domain.runs import Run, fold_runs, latest_run, order_key, streak_start
 
 STANCE = "stance.declared"
 CLAIM = "claim.made"
@@ -89,6 +89,11 @@ class Stance:
     def condition_keys(self) -> frozenset[str]:
         """The set of conditions, by what they are about (what a change compares)."""
         return frozenset(c.on or f"text:{c.text}" for c in self.conditions)
+
+    @property
+    def evidence_ids(self) -> list[str]:
+        """The ids of the evidence, in its order (the matrix's lean answer carries only these)."""
+        return [e.id for e in self.evidence]
 
 
 @dataclass(slots=True)
@@ -231,6 +236,33 @@ def stance_from(candidates: Iterable[RecordedEvent], actor: str, topic: str, as_
     """The answer from a pair's stance events that count at K, in any order."""
     certain, maybes = split_counting(candidates, as_of, speaker=speaker, reported=reported)
     return decide(actor, topic, certain, maybes, speaker)
+
+
+def has_ended(event: RecordedEvent, as_of: date) -> bool:
+    """Whether a stance event is dated and its span ended by `as_of` (it then counts)."""
+    return (event.occurred_start is not None and event.occurred_end is not None
+            and event.occurred_end <= as_of)
+
+
+def from_latest(rows: Iterable[RecordedEvent], actor: str, topic: str, as_of: date) -> Stance:
+    """The answer from a pair's counting stance events that reach back at least to the start
+    of the latest streak of one stance among those that ended by `as_of` (or all of them),
+    plus every event in progress at `as_of` and every open start, in any order.
+
+    A run never spans a change of stance, so the older events cannot change the answer; this
+    is what lets a store read only the latest streak of each pair (the as-of probe, the
+    matrix) and still agree with the whole fold (`stance_from`)."""
+    ended: list[RecordedEvent] = []
+    others: list[RecordedEvent] = []
+    for event in rows:
+        (ended if has_ended(event, as_of) else others).append(event)
+    ended.sort(key=order_key, reverse=True)
+    # Open starts order before every dated stance, so they come last, newest first.
+    certain, maybes = split_counting(others, as_of)
+    newest_first = ended + certain[::-1]
+    start = streak_start(newest_first)
+    streak = newest_first if start is None else newest_first[:start]
+    return decide(actor, topic, streak[::-1], maybes)
 
 
 def pair_counting(events: Iterable[RecordedEvent], actor: str, topic: str,

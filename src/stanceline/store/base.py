@@ -35,6 +35,16 @@ class EventFilter:
     limit: int = 100
 
 
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The log's last event: its position and hash (0 and the genesis hash when empty), and
+    when it was recorded (None when empty). What a cache validator is made of."""
+
+    position: int
+    hash: str
+    recorded_at: datetime | None
+
+
 class EventLog(Protocol):
     """The append-only, hash-chained log: writes, reads of events, the chain, its lifecycle."""
 
@@ -82,6 +92,10 @@ class EventLog(Protocol):
         """The last position (0 for an empty log)."""
         ...
 
+    def head_mark(self) -> Head:
+        """The last event's position, hash and recording time: one cheap indexed read."""
+        ...
+
     def verify(self) -> ChainReport:
         """Walk the hash chain."""
         ...
@@ -98,6 +112,12 @@ class StanceReads(Protocol):
                *, speaker: str | None = None, reported: date | None = None) -> Stance:
         """An actor's stance on a topic as of a date, known at a time; only what `speaker`
         voiced, only what had been published by `reported`, when given."""
+        ...
+
+    def matrix(self, as_of: date, known_at: datetime | None = None, *,
+               actor: str | None = None, topic: str | None = None) -> list[Stance]:
+        """The stance of every pair of `stance_pairs(actor, topic)`, in its order, each equal
+        to `stance(actor, topic, as_of, known_at)`: one set-based read, not a probe per pair."""
         ...
 
     def voiced_pairs(self, speaker: str, topic: str | None = None) -> list[tuple[str, str]]:

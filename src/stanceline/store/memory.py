@@ -26,7 +26,7 @@ from stanceline.domain.registry import names_of
 from stanceline.domain.upcast import UPCASTERS, upcast
 from stanceline.domain.voids import Void, voids_of
 from stanceline.errors import InvalidInput
-from stanceline.store.base import EventFilter
+from stanceline.store.base import EventFilter, Head
 
 
 class InMemoryStore:
@@ -155,6 +155,13 @@ class InMemoryStore:
         """The last position."""
         return len(self._events)
 
+    def head_mark(self) -> Head:
+        """The last event's position, hash and recording time."""
+        if not self._events:
+            return Head(0, GENESIS, None)
+        last = self._events[-1]
+        return Head(last.position, last.hash, last.recorded_at)
+
     def verify(self) -> ChainReport:
         """Walk the chain."""
         return verify_chain(self._events)
@@ -165,6 +172,12 @@ class InMemoryStore:
         """The fold of DESIGN §4."""
         return projections.stance_as_of(self._log(), actor, topic, as_of, known_at,
                                         speaker=speaker, reported=reported)
+
+    def matrix(self, as_of: date, known_at: datetime | None = None, *,
+               actor: str | None = None, topic: str | None = None) -> list[Stance]:
+        """The fold of every pair (the reference the SQL store's one statement must match)."""
+        return [self.stance(a, t, as_of, known_at)
+                for a, t in self.stance_pairs(actor, topic)]
 
     def voiced_pairs(self, speaker: str, topic: str | None = None) -> list[tuple[str, str]]:
         """The pairs a person voiced a stance for, and their own."""

@@ -1,18 +1,20 @@
-"""The SQL store's reads of the registry: actors, topics and documents (all rarely written,
-read a few times per request; the queries live in their projections' modules)."""
+"""The SQL store's reads of its projection tables other than the hot as-of path: the registry
+(actors, topics, documents), the stance pairs and the claims. The queries live in their
+projections' modules."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from contextlib import AbstractContextManager
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from stanceline.domain.directory import ActorEntry, DocumentEntry, TopicEntry
 from stanceline.domain.events import RecordedEvent
-from stanceline.store.projections import directory, documents
+from stanceline.domain.runs import order_key
+from stanceline.store.projections import claims, directory, documents, stance_pairs
 from stanceline.store.rows import EVENT_COLUMNS, row_to_event
 from stanceline.store.schema import events
 
@@ -22,6 +24,21 @@ class RegistryReads:
 
     def _read(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
+
+    def stance_pairs(self, actor: str | None = None,
+                     topic: str | None = None) -> list[tuple[str, str]]:
+        """Every (actor, topic) with a stance event that still counts."""
+        with self._read() as conn:
+            rows = conn.execute(stance_pairs.query(actor, topic))
+            return sorted((r.actor, r.topic) for r in rows)
+
+    def claims(self, subject: str | None, as_of: date | None,
+               known_at: datetime | None = None) -> list[RecordedEvent]:
+        """Claims about `subject` (or all) dated on or before `as_of`, in date order."""
+        with self._read() as conn:
+            found = [row_to_event(r) for r in
+                     conn.execute(claims.query(subject, as_of, known_at))]
+        return sorted(found, key=order_key)
 
     def actors(self, q: str | None = None) -> list[ActorEntry]:
         """The actor directory; `q` matches names and aliases, ignoring case and accents."""
