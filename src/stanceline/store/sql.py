@@ -69,7 +69,7 @@ class SqlEventStore(RegistryReads):
         self._matrix = stances.matrix_statements(self.sql.named, self.dialect == "postgresql")
         self._kind = self.sql.named("SELECT kind FROM actors WHERE actor = :actor")
         self._hot = HotReads(self.engine, self.sql)
-        self._checks = Checks()
+        self._checks = Checks(self.sql)
         if migrate:
             self.migrate()
 

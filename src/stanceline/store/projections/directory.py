@@ -9,7 +9,7 @@ and is read a few times per page, so the ORM's cost does not show; appends write
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -165,33 +165,6 @@ def _recompute_topic(conn: Connection, topic: str) -> None:
     entry, first = found
     conn.execute(topics.insert().values(topic=topic, title=entry.title,
                                         description=entry.description, position=first))
-
-
-def registered(conn: Connection, ids: Collection[str]) -> dict[str, ActorEntry]:
-    """The registered actors among `ids`."""
-    if not ids:
-        return {}
-    with Session(conn) as session:
-        rows = session.exec(select(ActorRow).where(col(ActorRow.actor).in_(sorted(ids)))).all()
-        return {row.actor: row.entry() for row in rows}
-
-
-def defined(conn: Connection, ids: Collection[str]) -> set[str]:
-    """The defined topics among `ids`."""
-    if not ids:
-        return set()
-    return set(conn.execute(sa.select(topics.c.topic)
-                            .where(topics.c.topic.in_(sorted(ids)))).scalars())
-
-
-def holders(conn: Connection, folded: Collection[str]) -> dict[str, str]:
-    """Which actor holds each of these folded names (at most one, since aliases are unique
-    per actor on append)."""
-    if not folded:
-        return {}
-    rows = conn.execute(sa.select(actor_aliases.c.alias, actor_aliases.c.actor)
-                        .where(actor_aliases.c.alias.in_(sorted(folded))))
-    return {str(alias): str(actor) for alias, actor in rows}
 
 
 def choices(conn: Connection) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:

@@ -114,15 +114,6 @@ def texts(conn: Connection, ids: Collection[str]) -> dict[str, tuple[int, str]]:
             for r in conn.execute(query)}
 
 
-def positions(conn: Connection, ids: Collection[str]) -> dict[str, int]:
-    """The registering position of each registered document among `ids` (a cheap probe)."""
-    if not ids:
-        return {}
-    query = sa.select(documents.c.document, documents.c.position).where(
-        documents.c.document.in_(sorted(ids)))
-    return {str(r.document): int(r.position) for r in conn.execute(query)}
-
-
 def citing(conn: Connection, document: str, limit: int) -> list[int]:
     """The positions of the events citing a document, in log order."""
     query = (sa.select(citations.c.position).where(citations.c.document == document)
