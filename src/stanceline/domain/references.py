@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,13 +100,3 @@ def missing_references(batch: Iterable[tuple[str, Mapping[str, Any]]],
             if value not in known:
                 problems.append((index, Missing(path, kind, value, suggest(value, known))))
     return problems
-
-
-def referenced_ids(batch: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[set[str], set[str]]:
-    """The actor ids and topic ids a batch refers to (what a store must look up)."""
-    actors: set[str] = set()
-    topics: set[str] = set()
-    for type_name, data in batch:
-        for _path, kind, value in named(type_name, data):
-            (actors if kind == "actor" else topics).add(value)
-    return actors, topics
