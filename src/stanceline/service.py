@@ -252,13 +252,14 @@ class Service:
 
     def log_view(self, *, actor: str | None = None, topic: str | None = None,
                  type: str | None = None, occurred_from: str | None = None,
-                 occurred_to: str | None = None, known_at: str | None = None, after: int = 0,
-                 limit: int | None = None, include_retracted: bool = False) -> LogView:
+                 occurred_to: str | None = None, known_at: str | None = None,
+                 recorded_by: str | None = None, after: int = 0, limit: int | None = None,
+                 include_retracted: bool = False) -> LogView:
         """A page of the log (the filters of `events`; `limit` defaults to the largest page)
         with the names to show it by: what an export to another tool (TimelineJS) reads."""
         page, next_after = self.events(
             actor=actor, topic=topic, type=type, occurred_from=occurred_from,
-            occurred_to=occurred_to, known_at=known_at, after=after,
+            occurred_to=occurred_to, known_at=known_at, recorded_by=recorded_by, after=after,
             limit=self.settings.max_page if limit is None else limit,
             include_retracted=include_retracted)
         voids = self.voids([e.id for e in page], known_at) if include_retracted else {}

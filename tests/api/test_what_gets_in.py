@@ -333,6 +333,9 @@ def test_named_tokens_record_who_appended_each_event(tmp_path: Path) -> None:
             "alice", "bob", None]
         mine = client.get("/api/events", params={"recorded_by": "alice"}).json()["events"]
         assert [e["id"] for e in mine] == ids[:1]
+        slides = client.get("/api/timelinejs", params={"recorded_by": "alice"}).json()
+        assert [s["unique_id"] for s in slides["events"]] == ids[:1]
+        assert "recorded_by alice" in slides["title"]["text"]["text"]
         page = parse(client.get("/", params={"event": ids[0]}).text)
         recorded = [n for n in page.find_all("dd") if n.get("data-slot") == "recorded-by"]
         assert [n.text() for n in recorded] == ["alice"]

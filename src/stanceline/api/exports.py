@@ -15,7 +15,7 @@ from stanceline.exports.timelinejs import TimelineJS, to_timelinejs
 router = APIRouter(prefix="/api", tags=["exports"], responses=ERRORS)
 
 # The filters a TimelineJS title names, in the order it names them.
-FILTERS = ("actor", "topic", "type", "from", "to", "known_at")
+FILTERS = ("actor", "topic", "type", "from", "to", "known_at", "recorded_by")
 
 
 @router.get("/timelinejs", response_model=TimelineJS)
@@ -29,6 +29,7 @@ async def timelinejs(
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
     known_at: str | None = None,
+    recorded_by: str | None = None,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int | None, Query(ge=1, description=(
         "events read (default and most: the largest page, `STANCELINE_MAX_PAGE`)"))] = None,
@@ -43,7 +44,7 @@ async def timelinejs(
     view = await run_in_threadpool(
         lambda: service.log_view(
             actor=actor, topic=topic, type=type, occurred_from=from_, occurred_to=to,
-            known_at=known_at, after=after, limit=limit,
+            known_at=known_at, recorded_by=recorded_by, after=after, limit=limit,
             include_retracted=include_retracted))
     if view.next_after is not None:
         following = request.url.include_query_params(after=view.next_after)
