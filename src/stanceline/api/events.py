@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from stanceline.api.filters import LogFilterDep
 from stanceline.api.models import (
     ERRORS,
     AppendRequest,
@@ -23,9 +24,6 @@ from stanceline.domain.events import RecordedEvent, format_timestamp
 from stanceline.domain.voids import Void
 from stanceline.service import Service
 
-# Positions are 64-bit integers in both engines.
-MAX_POSITION = 2**63 - 1
-
 router = APIRouter(prefix="/api", tags=["events"], responses=ERRORS)
 
 
@@ -41,16 +39,8 @@ async def append_events(body: AppendRequest, service: ServiceDep, writer: Writer
 async def list_events(
     service: ServiceDep,
     request: Request,
-    actor: str | None = None,
-    topic: str | None = None,
-    type: str | None = None,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
-    known_at: str | None = None,
-    recorded_by: str | None = None,
-    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
+    log: LogFilterDep,
     limit: Annotated[int, Query(ge=1)] = 100,
-    include_retracted: bool = False,
     format: Annotated[Literal["json", "csv"] | None, Query(description=FORMAT_HELP)] = None,
 ) -> dict[str, Any] | Response:
     """Events in position order, filtered; `next_after` is the cursor of the next page.
@@ -59,10 +49,7 @@ async def list_events(
     As CSV (`format=csv` or `Accept: text/csv`): one flat row per event, the next page's URL
     in a `Link: <...>; rel="next"` header."""
 
-    answer = await run_in_threadpool(
-        events_page, service, actor=actor, topic=topic, type=type, occurred_from=from_,
-        occurred_to=to, known_at=known_at, recorded_by=recorded_by, after=after, limit=limit,
-        include_retracted=include_retracted)
+    answer = await run_in_threadpool(lambda: events_page(service, **log.given(), limit=limit))
     if wants_csv(format, request.headers.get("accept")):
         headers = {}
         if answer["next_after"] is not None:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from stanceline.api.events import MAX_POSITION
+from stanceline.api.filters import LogFilterDep
 from stanceline.api.models import ERRORS
 from stanceline.deps import ServiceDep
 from stanceline.exports.timelinejs import TimelineJS, to_timelinejs
@@ -23,17 +23,9 @@ async def timelinejs(
     service: ServiceDep,
     request: Request,
     response: Response,
-    actor: str | None = None,
-    topic: str | None = None,
-    type: str | None = None,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
-    known_at: str | None = None,
-    recorded_by: str | None = None,
-    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
+    log: LogFilterDep,
     limit: Annotated[int | None, Query(ge=1, description=(
         "events read (default and most: the largest page, `STANCELINE_MAX_PAGE`)"))] = None,
-    include_retracted: bool = False,
 ) -> TimelineJS:
     """The log, filtered as `GET /api/events` filters it, as a TimelineJS document: a slide
     per dated event (headline; the summary, verbatim quote and source as escaped HTML; dates
@@ -41,11 +33,7 @@ async def timelinejs(
     group per actor. Registry entries and retractions are left out unless `type` asks for
     them. When more events match than one read holds, a `Link: <...>; rel="next"` header
     names the next page."""
-    view = await run_in_threadpool(
-        lambda: service.log_view(
-            actor=actor, topic=topic, type=type, occurred_from=from_, occurred_to=to,
-            known_at=known_at, recorded_by=recorded_by, after=after, limit=limit,
-            include_retracted=include_retracted))
+    view = await run_in_threadpool(lambda: service.log_view(**log.given(), limit=limit))
     if view.next_after is not None:
         following = request.url.include_query_params(after=view.next_after)
         response.headers["Link"] = f'<{following}>; rel="next"'
