@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import stanceline.store.checkpoints  # noqa: F401  (registers the checkpoints table)
 import stanceline.store.projections  # noqa: F401  (registers every projection's tables)
 from stanceline.store.schema import metadata
 
