@@ -22,7 +22,8 @@ date given is ISO, and a route whose date defaults to today (`as_of`, `to`) is g
 expiry long past, keeps the answer in its cache but revalidates it on every request (nginx
 refuses to store a `no-cache` answer at all); a year for the immutable ones.
 
-/api/live (Server-Sent Events) and every other method pass through untouched.
+/api/live (Server-Sent Events) gets only `X-Stanceline-Head` (the head its stream starts from);
+every other method passes through untouched.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ def cacheable(scope: Scope) -> bool:
     path = str(scope.get("path", ""))
     return (scope["type"] == "http" and scope.get("method") == "GET"
             and (path == "/" or path.startswith("/api/")) and path not in EXCLUDED)
+
+
+def streamed(scope: Scope) -> bool:
+    """Whether a request is a read this module only marks with the head (/api/live)."""
+    return (scope["type"] == "http" and scope.get("method") == "GET"
+            and scope.get("path") in EXCLUDED)
 
 
 def request_key(scope: Scope) -> str:
@@ -112,7 +119,10 @@ class ReadCache:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not cacheable(scope):
-            await self.app(scope, receive, send)
+            if streamed(scope):
+                await self._with_head(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
         service = scope["app"].state.service
         head: Head = service.store.head_mark()
@@ -143,3 +153,15 @@ class ReadCache:
             await send(message)
 
         await self.app(scope, receive, with_validators)
+
+    async def _with_head(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A stream is no representation to validate, but it says the head it starts from."""
+        head: Head = scope["app"].state.service.store.head_mark()
+
+        async def with_head(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-stanceline-head", str(head.position).encode())]
+            await send(message)
+
+        await self.app(scope, receive, with_head)

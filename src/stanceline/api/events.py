@@ -115,6 +115,9 @@ def with_void(event: RecordedEvent, void: Void | None) -> dict[str, Any]:
 
 
 @router.get("/verify", response_model=VerifyOut, response_model_exclude_none=True)
-async def verify(service: ServiceDep) -> VerifyOut:
-    """Walk the hash chain and report the first broken position, if any."""
-    return VerifyOut.of(await run_in_threadpool(service.verify))
+async def verify(service: ServiceDep, deep: bool = False) -> VerifyOut:
+    """Walk the hash chain, checking every column the queries read (the derived `actor` and
+    `topic`, and on SQLite the dates' text), and report the first broken position, if any.
+    `deep=true` also recomputes every projection from the log (in a transaction rolled back,
+    appends waiting meanwhile) and names the first table and row that differ."""
+    return VerifyOut.of(await run_in_threadpool(service.verify, deep))

@@ -148,8 +148,9 @@ def _first_difference(conn: Connection, table: sa.Table) -> str | None:
     derived = first_of(table.name, _snapshot(table))
     if stored is not None and derived is not None and all(
             stored[k] == derived[k] for k in keys):
-        return (f"table `{table.name}`: row {_row(stored, keys)} holds {_row(stored, columns)}"
-                f" but the log gives {_row(derived, columns)}")
+        changed = [c for c in columns if stored[c] != derived[c]]
+        return (f"table `{table.name}`: row {_row(stored, keys)} holds "
+                f"{_row(stored, changed)} but the log gives {_row(derived, changed)}")
     if stored is not None:
         return (f"table `{table.name}`: row {_row(stored, columns)} is stored but the log "
                 "does not give it")
