@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -32,6 +33,7 @@ from stanceline.domain.events import RecordedEvent, format_timestamp
 from stanceline.service import Service
 from stanceline.store.sql import SqlEventStore
 from tests.conftest import stance
+from tests.reliability.conftest import Server
 
 T = "troops-in-ukraine"
 KEY = Signer.generate()
@@ -258,7 +260,7 @@ def saved(service: Service, tmp_path: Path) -> tuple[Checkpoint, Path]:
     return checkpoint, path
 
 
-def against(url: str, path: Path) -> list[str]:
+def against(path: Path) -> list[str]:
     return ["--against", str(path), "--public-key", KEY.public_key]
 
 
@@ -268,7 +270,7 @@ def test_an_untampered_log_extends_its_checkpoint(service: Service, url: str,
     service.store.append([stance("fra", T, "opposes", "2025-06-01")])
     report, _ = service.verify_against(checkpoint.wire())
     assert report.ok and report.events == checkpoint.position + 1
-    result = CliRunner().invoke(cli, ["verify", "-d", url, *against(url, path)])
+    result = CliRunner().invoke(cli, ["verify", "-d", url, *against(path)])
     assert result.exit_code == 0 and "extends the checkpoint" in result.output
 
 
@@ -279,7 +281,7 @@ def test_truncation_is_found_against_a_checkpoint(service: Service, url: str,
     assert service.verify().ok  # the chain alone cannot tell
     report, _ = service.verify_against(checkpoint.wire())
     assert not report.ok and "rows were removed" in report.detail
-    line = one_line_failure(url, *against(url, path))
+    line = one_line_failure(url, *against(path))
     assert f"ends at position {checkpoint.position - 2}" in line
 
 
@@ -288,19 +290,19 @@ def rechain(service: Service, events: list[RecordedEvent], prev: str) -> None:
     re-chaining), one row per statement (a batch shares one recording time)."""
     store = sql(service)
     with store.engine.begin() as conn:
-        for event in events:
-            event = replace(event, prev_hash=prev)
-            event = replace(event, hash=link_hash(prev, event.position, event.version,
-                                                   format_timestamp(event.recorded_at),
-                                                   content_digest(event)))
-            assert recorded_hash(event) == event.hash
-            conn.exec_driver_sql(store._insert, store.sql.event_rows([event]))
-            prev = event.hash
+        for given in events:
+            linked = replace(given, prev_hash=prev)
+            linked = replace(linked, hash=link_hash(prev, linked.position, linked.version,
+                                                    format_timestamp(linked.recorded_at),
+                                                    content_digest(linked)))
+            assert recorded_hash(linked) == linked.hash
+            conn.exec_driver_sql(store._insert, store.sql.event_rows([linked]))
+            prev = linked.hash
 
 
 def test_a_deleted_middle_row_rechained_is_found_against_a_checkpoint(
         service: Service, url: str, tmp_path: Path) -> None:
-    checkpoint, path = saved(service, tmp_path)
+    checkpoint, _ = saved(service, tmp_path)
     gone = checkpoint.position // 2
     log = list(service.store.iter_all())
     attack(service, "DELETE FROM events WHERE position >= :p", p=gone)
@@ -314,7 +316,7 @@ def test_a_deleted_middle_row_rechained_is_found_against_a_checkpoint(
     earlier = KEY.sign(log[gone + 5].position, log[gone + 5].hash, log[gone + 5].recorded_at)
     report, _ = service.verify_against(earlier.wire())
     assert not report.ok and report.broken_at == gone + 6 and "rewritten" in report.detail
-    assert "re-chained" in one_line_failure(url, *against(url, _write(tmp_path, earlier)))
+    assert "re-chained" in one_line_failure(url, *against(_write(tmp_path, earlier)))
 
 
 def _write(tmp_path: Path, checkpoint: Checkpoint) -> Path:
@@ -344,7 +346,7 @@ def test_a_forged_back_dated_tail_row_is_found_against_a_checkpoint(
     report, _ = service.verify_against(checkpoint.wire())
     assert not report.ok and report.broken_at == head.position + 1
     assert "back-dated" in report.detail
-    assert "back-dated" in one_line_failure(url, *against(url, path))
+    assert "back-dated" in one_line_failure(url, *against(path))
 
 
 def test_a_checkpoint_signed_by_another_key_is_refused(service: Service, url: str,
@@ -352,7 +354,7 @@ def test_a_checkpoint_signed_by_another_key_is_refused(service: Service, url: st
     checkpoint, path = saved(service, tmp_path)
     forger = Signer.generate()
     resigned = forger.sign(checkpoint.position, checkpoint.hash, checkpoint.signed_at)
-    line = one_line_failure(url, *against(url, _write(tmp_path, resigned)))
+    line = one_line_failure(url, *against(_write(tmp_path, resigned)))
     assert "not by the trusted key" in line
     # Its own key given as the trusted one proves only that the forger signed it; the
     # configured key's public half is the default trusted key.
@@ -362,7 +364,7 @@ def test_a_checkpoint_signed_by_another_key_is_refused(service: Service, url: st
     result = CliRunner().invoke(cli, ["verify", "-d", url, "--against", str(path)], env=env)
     assert result.exit_code == 0, result.output
     tampered = {**checkpoint.wire(), "position": checkpoint.position - 1}
-    line = one_line_failure(url, *against(url, _write_wire(tmp_path, tampered)))
+    line = one_line_failure(url, *against(_write_wire(tmp_path, tampered)))
     assert "signature does not match" in line
 
 
@@ -370,3 +372,14 @@ def _write_wire(tmp_path: Path, wire: dict[str, Any]) -> Path:
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(wire))
     return path
+
+
+# -- every read answers with the head: the live stream too (a real server: it never ends) ---
+def test_the_live_stream_answers_with_the_head(tmp_path: Path, servers: list[Server]) -> None:
+    server = Server(f"sqlite:///{tmp_path / 'live.db'}", tmp_path).start()
+    servers.append(server)
+    made = server.register(["fra"], [T])
+    with httpx.Client(timeout=10) as client, \
+            client.stream("GET", f"{server.base}/api/live", params={"after": 0}) as answer:
+        assert answer.status_code == 200
+        assert answer.headers["x-stanceline-head"] == str(made)
