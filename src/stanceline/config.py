@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     pg_lock_timeout: float = Field(default=10.0, ge=0)
     # The Ed25519 key that signs checkpoints of the head (`stanceline keygen` makes one): a
     # file holding it, or the key itself (PEM, or the base64 of its 32 bytes); the file wins
-    # when both are set. Neither: no checkpoints (`GET /api/checkpoint` answers 503).
+    # when both are set. Neither: no checkpoints (`GET /api/checkpoint` answers 404).
     signing_key_file: Path | None = None
     signing_key: SecretStr | None = None
 

@@ -1,5 +1,5 @@
 """`GET /api/checkpoint` (issue 14.2): the signed head, signed on demand and stored; a clear
-503 without a key; and every read route answers with `X-Stanceline-Head`."""
+404 without a key; and every read route answers with `X-Stanceline-Head`."""
 
 from __future__ import annotations
 
@@ -29,20 +29,20 @@ def signed(tmp_path: Path) -> Iterator[TestClient]:
     yield from make_client(f"sqlite:///{tmp_path / 'api.db'}", signing_key_file=key_file)
 
 
-def test_without_a_key_the_checkpoint_is_a_clear_503(client: TestClient) -> None:
+def test_without_a_key_the_checkpoint_is_a_clear_404(client: TestClient) -> None:
     answer = client.get("/api/checkpoint")
-    assert answer.status_code == 503
+    assert answer.status_code == 404
     body = answer.json()
     assert body["error"] == "NoSigningKey" and "STANCELINE_SIGNING_KEY_FILE" in body["detail"]
     assert answer.headers["x-stanceline-head"] == str(B)
 
 
-def test_an_unreadable_key_is_a_clear_503(tmp_path: Path) -> None:
+def test_an_unreadable_key_is_a_clear_404(tmp_path: Path) -> None:
     broken = tmp_path / "broken.key"
     broken.write_text("not a key")
     for client in make_client(f"sqlite:///{tmp_path / 'api.db'}", signing_key_file=broken):
         answer = client.get("/api/checkpoint")
-        assert answer.status_code == 503 and str(broken) in answer.json()["detail"]
+        assert answer.status_code == 404 and str(broken) in answer.json()["detail"]
 
 
 def test_the_checkpoint_signs_the_head_once_and_follows_it(signed: TestClient) -> None:

@@ -17,11 +17,11 @@ from stanceline.deps import ServiceDep
 router = APIRouter(prefix="/api", tags=["events"], responses=ERRORS)
 
 
-@router.get("/checkpoint", response_model=CheckpointOut,
-            responses={503: {"description": "no signing key is configured"}})
+@router.get("/checkpoint", response_model=CheckpointOut)
 async def checkpoint(service: ServiceDep) -> CheckpointOut:
     """The latest signed checkpoint of the head: position, hash, signed_at, public_key and the
     Ed25519 signature over them; `stanceline verify --against FILE` checks the log against a
-    saved copy. 503 when the service has no signing key (STANCELINE_SIGNING_KEY_FILE)."""
+    saved copy. 404 `NoSigningKey` when the service has no usable signing key
+    (STANCELINE_SIGNING_KEY_FILE or STANCELINE_SIGNING_KEY)."""
     signed = await run_in_threadpool(service.checkpoint)
     return CheckpointOut(**signed.wire())

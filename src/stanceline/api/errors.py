@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stanceline.api.models import ErrorOut
-from stanceline.domain.checkpoint import NoSigningKey
 from stanceline.domain.payloads import PAYLOADS
 from stanceline.errors import (
     Busy,
@@ -40,8 +39,6 @@ STATUS: tuple[tuple[type[StancelineError], int], ...] = (
     (Unauthorized, 401),
     (PayloadTooLarge, 413),
     (Busy, 503),
-    # The service is not configured to sign checkpoints (issue 14.2).
-    (NoSigningKey, 503),
     # Not the caller's fault: the store was changed around the service (`verify` names it).
     (CorruptRecord, 500),
     (StancelineError, 400),

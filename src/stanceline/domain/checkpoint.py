@@ -28,15 +28,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from stanceline.domain.chain import GENESIS
 from stanceline.domain.digest import canonical
 from stanceline.domain.events import RecordedEvent, format_timestamp
-from stanceline.errors import InvalidInput, StancelineError
+from stanceline.errors import InvalidInput, NotFound
 
 ALGORITHM = "ed25519"
 # Domain separation: these bytes are a Stanceline checkpoint and nothing else a key signs.
 FORMAT = "stanceline-checkpoint/1"
 
 
-class NoSigningKey(StancelineError):
-    """No usable signing key is configured, so no checkpoint can be signed."""
+class NoSigningKey(NotFound):
+    """No usable signing key is configured, so there is no checkpoint to serve (a 404: a
+    5xx would read as a fault of the service, and nothing here is one until a key is set)."""
 
 
 class CheckpointRefused(InvalidInput):
