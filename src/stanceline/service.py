@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time as clock
 import uuid
 from calendar import monthrange
@@ -94,6 +95,7 @@ class Service:
         self._kinds: dict[str, str] = {}
         self.known = KnownNames(store)
         self._signer: Signer | None = None
+        self._deep = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Service:
@@ -307,8 +309,12 @@ class Service:
 
     def verify(self, deep: bool = False) -> ChainReport:
         """Walk the hash chain, checking every column the queries read; `deep`: also compare
-        every stored projection with what the log gives."""
-        return self.store.verify(deep)
+        every stored projection with what the log gives (one at a time per process: each
+        holds the log's write lock for a whole rebuild, and appends wait for it)."""
+        if not deep:
+            return self.store.verify()
+        with self._deep:
+            return self.store.verify(deep=True)
 
     def signer(self) -> Signer:
         """The configured signing key (read once), or NoSigningKey saying what to set."""

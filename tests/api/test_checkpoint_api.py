@@ -127,3 +127,15 @@ def test_every_read_route_answers_with_the_head(signed: TestClient) -> None:
         answer = signed.get(url)
         assert answer.status_code < 500, (url, answer.text)
         assert answer.headers.get("x-stanceline-head") == str(B + 1), url
+
+
+def test_deep_verify_needs_a_write_token_when_writes_do(tmp_path: Path) -> None:
+    # It holds the log's write lock for a whole rebuild: an open read must not be able to
+    # stall every writer at will.
+    for client in make_client(f"sqlite:///{tmp_path / 'api.db'}", api_tokens="alice:s3cret"):
+        assert client.get("/api/verify").json()["ok"] is True
+        refused = client.get("/api/verify", params={"deep": "true"})
+        assert refused.status_code == 401 and refused.json()["error"] == "Unauthorized"
+        allowed = client.get("/api/verify", params={"deep": "true"},
+                             headers={"Authorization": "Bearer s3cret"})
+        assert allowed.status_code == 200 and allowed.json()["ok"] is True

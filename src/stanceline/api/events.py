@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from stanceline.api.models import (
@@ -18,7 +18,7 @@ from stanceline.api.models import (
 )
 from stanceline.api.respond import respond
 from stanceline.api.tables import CSV_RESPONSES, EVENTS, FORMAT_HELP, csv_response, wants_csv
-from stanceline.deps import ServiceDep, Writer
+from stanceline.deps import ServiceDep, Writer, require_writer
 from stanceline.domain.events import RecordedEvent, format_timestamp
 from stanceline.domain.voids import Void
 from stanceline.service import Service
@@ -115,9 +115,13 @@ def with_void(event: RecordedEvent, void: Void | None) -> dict[str, Any]:
 
 
 @router.get("/verify", response_model=VerifyOut, response_model_exclude_none=True)
-async def verify(service: ServiceDep, deep: bool = False) -> VerifyOut:
+async def verify(service: ServiceDep, deep: bool = False,
+                 authorization: Annotated[str | None, Header()] = None) -> VerifyOut:
     """Walk the hash chain, checking every column the queries read (the derived `actor` and
     `topic`, and on SQLite the dates' text), and report the first broken position, if any.
     `deep=true` also recomputes every projection from the log (in a transaction rolled back,
-    appends waiting meanwhile) and names the first table and row that differ."""
+    appends waiting meanwhile) and names the first table and row that differ; since it holds
+    the log's write lock, it needs a write token when tokens are configured (else a 401)."""
+    if deep:
+        await require_writer(service, authorization)
     return VerifyOut.of(await run_in_threadpool(service.verify, deep))
