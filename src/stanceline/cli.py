@@ -299,7 +299,7 @@ def verify(
     database: DatabaseOpt = None,
     deep: Annotated[bool, typer.Option(
         "--deep", help="also recompute every projection from the log and compare it with the "
-                       "stored tables (appends wait meanwhile; nothing changes)")] = False,
+                       "stored tables (appends go on meanwhile; nothing changes)")] = False,
     against: Annotated[Path | None, typer.Option(
         "--against", help="a checkpoint saved earlier (`stanceline checkpoint` or "
                           "GET /api/checkpoint): prove the log still extends it")] = None,

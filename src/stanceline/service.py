@@ -310,7 +310,7 @@ class Service:
     def verify(self, deep: bool = False) -> ChainReport:
         """Walk the hash chain, checking every column the queries read; `deep`: also compare
         every stored projection with what the log gives (one at a time per process: each
-        holds the log's write lock for a whole rebuild, and appends wait for it)."""
+        costs about what a rebuild does)."""
         if not deep:
             return self.store.verify()
         with self._deep:

@@ -383,3 +383,30 @@ def test_the_live_stream_answers_with_the_head(tmp_path: Path, servers: list[Ser
             client.stream("GET", f"{server.base}/api/live", params={"after": 0}) as answer:
         assert answer.status_code == 200
         assert answer.headers["x-stanceline-head"] == str(made)
+
+
+def test_a_deep_verify_lets_appends_go_on_and_sees_one_snapshot(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An append made while `--deep` rebuilds commits at once (a writer never waits for it:
+    PostgreSQL's lock timeout is 1 s here, so waiting would be a `Busy`), and the comparison
+    is of one snapshot: neither side sees that append, so it reports no difference."""
+    from stanceline.store import verify
+
+    made = Service.open(Settings(database_url=url, load_seed=False, pg_lock_timeout=1))
+    rebuild = verify.rebuild_projections
+    appended: list[int] = []
+
+    def rebuild_while_appending(conn: sa.Connection, dialect: Any) -> None:
+        rebuild(conn, dialect)
+        answer = made.store.append([stance("fra", T, "undecided", "2025-07-01")])
+        appended.append(answer[0].position)
+
+    monkeypatch.setattr(verify, "rebuild_projections", rebuild_while_appending)
+    try:
+        before = made.store.head()
+        report = made.verify(deep=True)
+        assert appended == [before + 1] and report.ok and report.events == before, report
+        monkeypatch.undo()
+        assert made.verify(deep=True).ok and made.store.head() == before + 1
+    finally:
+        made.close()

@@ -119,9 +119,10 @@ async def verify(service: ServiceDep, deep: bool = False,
                  authorization: Annotated[str | None, Header()] = None) -> VerifyOut:
     """Walk the hash chain, checking every column the queries read (the derived `actor` and
     `topic`, and on SQLite the dates' text), and report the first broken position, if any.
-    `deep=true` also recomputes every projection from the log (in a transaction rolled back,
-    appends waiting meanwhile) and names the first table and row that differ; since it holds
-    the log's write lock, it needs a write token when tokens are configured (else a 401)."""
+    `deep=true` also recomputes every projection from the log (into temporary tables, in one
+    snapshot rolled back: appends go on) and names the first table and row that differ; it
+    costs about what a `rebuild` does, so it needs a write token when tokens are configured
+    (else a 401)."""
     if deep:
         await require_writer(service, authorization)
     return VerifyOut.of(await run_in_threadpool(service.verify, deep))

@@ -1,7 +1,8 @@
 """Recomputing every projection table from the log, on a connection the caller holds.
 
-`SqlEventStore.rebuild` runs it in a write transaction and commits; `verify --deep` runs it in
-one it rolls back, to compare what the log gives with what the tables hold.
+`SqlEventStore.rebuild` runs it in a write transaction and commits; `verify --deep` runs it into
+temporary tables in a snapshot it rolls back, to compare what the log gives with what the
+tables hold (store/verify.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ _PAGE = 10_000
 def rebuild_projections(conn: Connection, dialect: Dialect) -> None:
     """Empty and refill every table in PROJECTIONS: set-based where a projection has its own
     rebuild, else one paged scan of the events the others want, through their `apply`. The
-    caller holds the log's write lock (nothing is appended meanwhile)."""
+    caller holds the log's write lock (`rebuild`), or reads one snapshot and writes only
+    temporary tables of the same names (`verify --deep`)."""
     for projection in PROJECTIONS:
         for table in projection.tables:
             conn.execute(table.delete())

@@ -310,7 +310,7 @@ class SqlEventStore(RegistryReads):
         """Walk the whole chain from position 1, checking every column the queries read;
         `deep`: and compare every projection table with the log (store/verify.py)."""
         report = verify.walk(self.engine, self.sql)
-        return verify.compare_projections(self._writer, self.sql, report) if (
+        return verify.compare_projections(self.engine, self.sql, report) if (
             deep and report.ok) else report
 
     def checkpoint(self, signer: Signer) -> Checkpoint:

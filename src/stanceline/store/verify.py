@@ -7,9 +7,9 @@ the walk checks, row by row, besides the chain: `actor` and `topic` are what `da
 text the store writes (a value written `2025-2-3` or `20250203` parses to the same date, so the
 hash holds, yet sorts differently as text). It reads driver rows in pages: memory stays flat.
 
-`--deep` then recomputes every projection table from the log, inside a write transaction that
-it rolls back, and compares it with the stored one (the projections are not in the chain at
-all: one row inserted into `voids` retracts an event).
+`--deep` then recomputes every projection table from the log into temporary tables, in one
+snapshot it rolls back, and compares each with the stored one (the projections are not in the
+chain at all: one row inserted into `voids` retracts an event).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import CreateTable
 
 from stanceline.domain.chain import (
     ChainBroken,
@@ -103,21 +104,30 @@ def _shown(value: Any) -> str:
     return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}..."
 
 
-def compare_projections(writer: Engine, dialect: Dialect, report: ChainReport) -> ChainReport:
+def compare_projections(engine: Engine, dialect: Dialect, report: ChainReport) -> ChainReport:
     """`report` if every projection table holds exactly what the log gives, else a report
-    naming the first table and row that differ. Runs the same code as `rebuild` in a write
-    transaction (appends wait for it) and rolls it back: nothing changes."""
+    naming the first table and row that differ.
+
+    It runs `rebuild`'s own code into temporary tables of the same names, which both engines
+    resolve before the stored ones (SQLite's `temp` schema, PostgreSQL's `pg_temp`), inside
+    one snapshot of the database (a SQLite read transaction; REPEATABLE READ on PostgreSQL),
+    then compares each with the stored table and rolls back. So it writes nothing a writer
+    waits for: appends go on meanwhile, and the stored tables are the snapshot's."""
     tables = [t for p in PROJECTIONS for t in p.tables]
-    with writer.connect() as conn:
+    snapshot = (engine.execution_options(isolation_level="REPEATABLE READ")
+                if dialect.name == "postgresql" else engine)
+    with snapshot.connect() as conn:
         transaction = conn.begin()
         try:
-            dialect.lock(conn)
+            stored = ("main" if dialect.name == "sqlite" else
+                      str(conn.exec_driver_sql("SELECT current_schema()").scalar_one()))
             for table in tables:
-                conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {_snapshot(table)} AS "
-                                     f"SELECT * FROM {table.name}")
+                ddl = str(CreateTable(table).compile(dialect=conn.dialect)).strip()
+                conn.exec_driver_sql(ddl.replace("CREATE TABLE", "CREATE TEMPORARY TABLE", 1))
             rebuild_projections(conn, dialect)
+            rebuilt = "temp" if dialect.name == "sqlite" else "pg_temp"
             for table in tables:
-                finding = _first_difference(conn, table)
+                finding = _first_difference(conn, table, stored, rebuilt)
                 if finding is not None:
                     return replace(report, ok=False, detail=finding, table=table.name)
             return report
@@ -125,14 +135,13 @@ def compare_projections(writer: Engine, dialect: Dialect, report: ChainReport) -
             transaction.rollback()
 
 
-def _snapshot(table: sa.Table) -> str:
-    return f"stanceline_snapshot_{table.name}"
-
-
-def _first_difference(conn: Connection, table: sa.Table) -> str | None:
-    """The first row (in key order) that the stored table (now in its snapshot) and the
-    rebuilt one do not share, as one line; None when they hold the same rows."""
+def _first_difference(conn: Connection, table: sa.Table, stored_schema: str,
+                      rebuilt_schema: str) -> str | None:
+    """The first row (in key order) that the stored table and the rebuilt one do not share,
+    as one line; None when they hold the same rows."""
     quote = conn.dialect.identifier_preparer.quote
+    stored_table = f"{quote(stored_schema)}.{quote(table.name)}"
+    rebuilt_table = f"{rebuilt_schema}.{quote(table.name)}"
     columns = [c.name for c in table.columns]
     listed = ", ".join(quote(c) for c in columns)
     keys = [c.name for c in table.primary_key.columns] or columns
@@ -144,8 +153,8 @@ def _first_difference(conn: Connection, table: sa.Table) -> str | None:
             f"AS differing ORDER BY {order} LIMIT 1").first()
         return None if row is None else dict(zip(columns, row, strict=True))
 
-    stored = first_of(_snapshot(table), table.name)
-    derived = first_of(table.name, _snapshot(table))
+    stored = first_of(stored_table, rebuilt_table)
+    derived = first_of(rebuilt_table, stored_table)
     if stored is not None and derived is not None and all(
             stored[k] == derived[k] for k in keys):
         changed = [c for c in columns if stored[c] != derived[c]]
