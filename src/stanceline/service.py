@@ -362,7 +362,8 @@ class Service:
         finding = check_extension(saved, report.events,
                                   self.store.iter_all(max(saved.position - 1, 0)))
         if finding is not None:
-            return replace(report, ok=False, broken_at=finding[0], detail=finding[1]), saved
+            return replace(report, ok=False, broken_at=finding[0],
+                           detail=f"the log does not extend the checkpoint: {finding[1]}"), saved
         return report, saved
 
     def head(self) -> int:

@@ -206,7 +206,9 @@ def test_a_row_inserted_into_voids_is_found_deep(service: Service, url: str) -> 
 @pytest.mark.parametrize(("table", "change"), [
     ("actors", "UPDATE actors SET name = 'Forged' WHERE actor = 'pol'"),
     ("actor_aliases", "DELETE FROM actor_aliases WHERE actor = 'fra'"),
+    ("actor_aliases", "UPDATE actor_aliases SET actor = 'deu' WHERE actor = 'fra'"),
     ("stance_pairs", "DELETE FROM stance_pairs WHERE actor = 'pol'"),
+    ("stance_pairs", "UPDATE stance_pairs SET topic = 'forged' WHERE actor = 'pol'"),
     ("claims", "UPDATE claims SET subject = 'forged' WHERE position = "
                "(SELECT MIN(position) FROM claims)"),
     ("citations", "DELETE FROM citations WHERE position = (SELECT MIN(position) FROM citations)"),
