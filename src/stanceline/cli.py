@@ -22,6 +22,8 @@ import typer
 
 from stanceline.answers import Answer
 from stanceline.config import Settings
+from stanceline.domain.chain import ChainReport
+from stanceline.domain.events import format_timestamp
 from stanceline.domain.projections import Evidence, Stance
 from stanceline.errors import StancelineError
 from stanceline.service import Service
@@ -293,17 +295,106 @@ def append(
 
 
 @app.command()
-def verify(database: DatabaseOpt = None) -> None:
-    """Walk the hash chain; exit 1 and name the first broken position if it is broken."""
-    report, bypass = run(database, lambda s: (s.verify(), s.guard_bypass()))
+def verify(
+    database: DatabaseOpt = None,
+    deep: Annotated[bool, typer.Option(
+        "--deep", help="also recompute every projection from the log and compare it with the "
+                       "stored tables (appends go on meanwhile; nothing changes)")] = False,
+    against: Annotated[Path | None, typer.Option(
+        "--against", help="a checkpoint saved earlier (`stanceline checkpoint` or "
+                          "GET /api/checkpoint): prove the log still extends it")] = None,
+    public_key: Annotated[str | None, typer.Option(
+        "--public-key", help="the trusted public key (base64, or a file holding it) that "
+                             "must have signed the checkpoint; default: the configured "
+                             "signing key's")] = None,
+) -> None:
+    """Walk the hash chain and every column the queries read; exit 1 and name the first
+    broken position (or, with --deep, table) in one line if anything is wrong."""
+    saved = None if against is None else _checkpoint_file(against)
+    if public_key is not None and saved is None:
+        raise fail("--public-key checks a checkpoint: give --against CHECKPOINT.json too")
+    trusted = None if public_key is None else _key_text(public_key)
+
+    def check(service: Service) -> tuple[ChainReport, str | None, str]:
+        bypass = service.guard_bypass()
+        if saved is None:
+            return service.verify(deep), bypass, ""
+        report, checkpoint = service.verify_against(saved, trusted)
+        if report.ok and deep:
+            report = service.verify(deep)
+        return report, bypass, (f", extends the checkpoint of position {checkpoint.position} "
+                                f"signed {format_timestamp(checkpoint.signed_at)}")
+
+    report, bypass, extends = run(database, check)
     # Reported, not failed: the chain may be intact, but the triggers do not bind. On the
     # report's own line: a report is one line.
     guards = ("" if bypass is None else
               f" (warning: the append-only guards can be switched off: {bypass})")
     if report.ok:
-        typer.echo(f"ok: {report.events} events, head {report.head}{guards}")
+        typer.echo(f"ok: {report.events} events, head {report.head}{extends}"
+                   f"{' (projections match the log)' if deep else ''}{guards}")
         return
+    if report.table is not None:
+        raise fail(f"projection differs from the log: {report.detail}{guards}")
+    if report.column is not None:
+        raise fail(f"row at position {report.broken_at} disagrees with its hash: "
+                   f"{report.detail}{guards}")
     raise fail(f"chain broken at position {report.broken_at}: {report.detail}{guards}")
+
+
+def _checkpoint_file(path: Path) -> dict[str, Any]:
+    """A saved checkpoint's JSON, or one line saying why it cannot be read."""
+    try:
+        wire = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise fail(f"{path}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise fail(f"{path}: not a checkpoint (invalid JSON: {exc})") from None
+    if not isinstance(wire, dict):
+        raise fail(f"{path}: not a checkpoint (a JSON object is expected)")
+    return wire
+
+
+def _key_text(given: str) -> str:
+    """A public key given on the command line: the text itself, or the file it names."""
+    path = Path(given)
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else given
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"{given}: cannot read the public key ({exc})") from None
+
+
+@app.command()
+def keygen(
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="the private key file to write (refused if it exists)")
+    ] = Path("stanceline-signing.key"),
+) -> None:
+    """Make an Ed25519 key that signs checkpoints: write the private key (mode 0600) and
+    print its public half, which is what to keep somewhere else."""
+    from stanceline.domain.checkpoint import Signer
+
+    signer = Signer.generate()
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise fail(f"{out} already exists: a key is not overwritten (choose another --out)"
+                   ) from None
+    except OSError as exc:
+        raise fail(f"{out}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "wb") as key_file:
+        key_file.write(signer.private_pem())
+    typer.echo(f"wrote the private key to {out} (mode 0600): point "
+               "STANCELINE_SIGNING_KEY_FILE at it", err=True)
+    typer.echo(signer.public_key)
+
+
+@app.command()
+def checkpoint(database: DatabaseOpt = None) -> None:
+    """Print the signed checkpoint of the current head as JSON (signing it if the newest is
+    behind the head): save it somewhere else, for `verify --against`."""
+    signed = run(database, lambda s: s.checkpoint())
+    print_json(signed.wire())
 
 
 @app.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     # statement waiting this long for a lock gives up (the writer answers 503: retry).
     pg_idle_in_transaction_timeout: float = Field(default=5.0, ge=0)
     pg_lock_timeout: float = Field(default=10.0, ge=0)
+    # The Ed25519 key that signs checkpoints of the head (`stanceline keygen` makes one): a
+    # file holding it, or the key itself (PEM, or the base64 of its 32 bytes); the file wins
+    # when both are set. Neither: no checkpoints (`GET /api/checkpoint` answers 404).
+    signing_key_file: Path | None = None
+    signing_key: SecretStr | None = None
 
     @property
     def tokens(self) -> list[str]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time as clock
 import uuid
 from calendar import monthrange
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
@@ -43,6 +45,15 @@ from stanceline.config import Settings
 from stanceline.dates import out_of_range, parse_date, parse_edtf
 from stanceline.domain.append import Appended
 from stanceline.domain.chain import ChainReport
+from stanceline.domain.checkpoint import (
+    Checkpoint,
+    CheckpointRefused,
+    NoSigningKey,
+    Signer,
+    check_extension,
+    check_signature,
+    trusted_key,
+)
 from stanceline.domain.events import (
     EVENT_BATCH_IN,
     EventIn,
@@ -83,6 +94,8 @@ class Service:
         self.settings = settings
         self._kinds: dict[str, str] = {}
         self.known = KnownNames(store)
+        self._signer: Signer | None = None
+        self._deep = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Service:
@@ -295,9 +308,64 @@ class Service:
                              "matches": [c.split("`")[1] for c in close]}])
         return (None if actor is None else self.actor_id(actor), self.topic_id(topic), type)
 
-    def verify(self) -> ChainReport:
-        """Walk the hash chain."""
-        return self.store.verify()
+    def verify(self, deep: bool = False) -> ChainReport:
+        """Walk the hash chain, checking every column the queries read; `deep`: also compare
+        every stored projection with what the log gives (one at a time per process: each
+        costs about what a rebuild does)."""
+        if not deep:
+            return self.store.verify()
+        with self._deep:
+            return self.store.verify(deep=True)
+
+    def signer(self) -> Signer:
+        """The configured signing key (read once), or NoSigningKey saying what to set."""
+        if self._signer is None:
+            path, secret = self.settings.signing_key_file, self.settings.signing_key
+            if path is not None:
+                try:
+                    text = path.read_bytes()
+                except OSError as exc:
+                    raise NoSigningKey(f"the signing key file {path} cannot be read: "
+                                       f"{exc.strerror or exc}") from None
+                self._signer = Signer.load(text, str(path))
+            elif secret is not None and secret.get_secret_value().strip():
+                self._signer = Signer.load(secret.get_secret_value(), "STANCELINE_SIGNING_KEY")
+            else:
+                raise NoSigningKey("no signing key is configured: set "
+                                   "STANCELINE_SIGNING_KEY_FILE (a file `stanceline keygen` "
+                                   "writes) or STANCELINE_SIGNING_KEY")
+        return self._signer
+
+    def checkpoint(self) -> Checkpoint:
+        """The signed checkpoint of the current head: the newest stored one if it is the
+        head's, else one signed now (under the write lock) and stored."""
+        return self.store.checkpoint(self.signer())
+
+    def verify_against(self, wire: Mapping[str, Any], public_key: str | None = None
+                       ) -> tuple[ChainReport, Checkpoint]:
+        """Whether the log still extends a checkpoint saved earlier: signed by the trusted
+        key (`public_key`, else the configured key's public half; CheckpointRefused if
+        neither or another key signed it), its row has its hash, the whole chain walks, and
+        no row after it was recorded before it was signed."""
+        saved = Checkpoint.of(wire)
+        if public_key is not None:
+            trusted = trusted_key(public_key)
+        else:
+            try:
+                trusted = self.signer().public_key
+            except NoSigningKey as exc:
+                raise CheckpointRefused(f"no trusted public key to check the checkpoint "
+                                        f"against: pass --public-key ({exc.detail})") from None
+        check_signature(saved, trusted)
+        report = self.store.verify()
+        if not report.ok:
+            return report, saved
+        finding = check_extension(saved, report.events,
+                                  self.store.iter_all(max(saved.position - 1, 0)))
+        if finding is not None:
+            return replace(report, ok=False, broken_at=finding[0],
+                           detail=f"the log does not extend the checkpoint: {finding[1]}"), saved
+        return report, saved
 
     def head(self) -> int:
         """The last position of the log (0 when it is empty)."""

@@ -14,7 +14,7 @@ from tests.api.conftest import B, stance_json
 T = "troops-in-ukraine"
 READS = ["/", "/api/events", "/api/actors", "/api/topics", f"/api/stances?topic={T}",
          f"/api/stances?actor=fra&topic={T}&as_of=2025-01-01", "/api/actors/fra",
-         f"/api/history?actor=fra&topic={T}", "/api/claims", "/api/verify",
+         f"/api/history?actor=fra&topic={T}", "/api/claims",
          "/api/documents", f"/api/panel?topic={T}&from=2024-01"]
 
 
@@ -96,6 +96,18 @@ def test_a_past_known_at_is_immutable(client: TestClient) -> None:
         answer = client.get(path)
         assert answer.status_code == 200, (path, answer.text)
         assert answer.headers["cache-control"] == REVALIDATE, path
+
+
+def test_verify_carries_the_head_but_is_never_validated(client: TestClient) -> None:
+    # Its answer changes without the head moving (a row rewritten behind the service's
+    # back): a 304 would vouch for an "ok" that no longer holds.
+    for deep in ("false", "true"):
+        answer = client.get("/api/verify", params={"deep": deep})
+        assert answer.status_code == 200 and answer.headers["x-stanceline-head"] == str(B)
+        assert "etag" not in answer.headers and answer.headers["cache-control"] == "no-store"
+        again = client.get("/api/verify", params={"deep": deep},
+                           headers={"If-None-Match": "*"})
+        assert again.status_code == 200 and again.json()["ok"] is True
 
 
 def test_errors_live_and_writes_are_not_validated(client: TestClient) -> None:

@@ -99,7 +99,7 @@ def test_the_page_answers_404_for_an_unknown_actor_or_topic(seeded: TestClient) 
     ("/api/claims", {"subjects": "force-size"}),
     ("/api/actors", {"name": "France"}),
     ("/api/topics", {"q": "x"}),
-    ("/api/verify", {"deep": "1"}),
+    ("/api/verify", {"depth": "1"}),
 ])
 def test_unknown_query_parameters_are_422_naming_them(seeded: TestClient, url: str,
                                                       params: dict[str, str]) -> None:

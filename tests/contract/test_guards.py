@@ -88,5 +88,5 @@ def test_truncate_fails_on_postgres(request: pytest.FixtureRequest) -> None:
 def test_migrations_are_idempotent_and_recorded(sql_store: SqlEventStore) -> None:
     sql_store.migrate()
     with sql_store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0007"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0008"
     assert sql_store.head() == 5

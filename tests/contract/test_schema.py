@@ -29,4 +29,4 @@ def test_every_projection_table_is_on_the_one_metadata() -> None:
     tables = {t.name for p in PROJECTIONS for t in p.tables}
     assert tables == {"event_refs", "voids", "claims", "actors", "actor_aliases", "topics",
                       "documents", "citations", "stance_pairs"}
-    assert set(metadata.tables) == tables | {"events"}
+    assert set(metadata.tables) == tables | {"events", "checkpoints"}

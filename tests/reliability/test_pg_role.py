@@ -11,12 +11,14 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy.exc import DatabaseError
 from typer.testing import CliRunner
 
 from stanceline.api.app import create_app
 from stanceline.cli import app as cli
 from stanceline.config import Settings
+from stanceline.domain.checkpoint import Signer
 from stanceline.store.projections import PROJECTIONS
 from stanceline.store.sql import SqlEventStore
 from tests.api.conftest import stance_json
@@ -55,7 +57,8 @@ def roles() -> Iterator[tuple[str, str]]:
                       f"GRANT SELECT ON {schema}.alembic_version TO {role}",
                       f"GRANT SELECT, INSERT, UPDATE, DELETE ON "
                       f"{', '.join(f'{schema}.{t}' for t in projections.split(', '))} "
-                      f"TO {role}"):
+                      f"TO {role}",
+                      f"GRANT SELECT, INSERT ON {schema}.checkpoints TO {role}"):
             conn.exec_driver_sql(grant)
     try:
         yield owner, _url(base, schema, role)
@@ -118,3 +121,22 @@ def test_a_role_that_can_disable_triggers_is_warned_about_and_reported(
     verified = CliRunner().invoke(cli, ["verify", "-d", owner])
     assert verified.exit_code == 0
     assert WARNING in verified.output and "superuser" in verified.output
+
+
+def test_the_app_role_signs_checkpoints_and_verifies_deep(roles: tuple[str, str]) -> None:
+    """With the README's grants: `--deep` (temporary tables, a rebuild rolled back) and a
+    signed checkpoint work as the app role, and `verify --against` proves the log extends it."""
+    _owner, app_url = roles
+    key = Signer.generate()
+    settings = Settings(database_url=app_url, load_seed=False,
+                        signing_key=SecretStr(key.private_pem().decode()))
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/api/events", json={"events": [
+            {"type": "actor.registered", "data": {"actor": "fra", "name": "France",
+                                                  "kind": "country"}}]}).status_code == 201
+        assert client.get("/api/verify", params={"deep": "true"}).json()["ok"] is True
+        signed = client.get("/api/checkpoint")
+        assert signed.status_code == 200, signed.text
+        report, _ = client.app.state.service.verify_against(  # type: ignore[attr-defined]
+            signed.json(), key.public_key)
+        assert report.ok and report.events == 1

@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from stanceline.api import docs, errors
 from stanceline.api.caching import ReadCache
+from stanceline.api.checkpoint import router as checkpoint_router
 from stanceline.api.dates import router as dates_router
 from stanceline.api.documents import router as documents_router
 from stanceline.api.events import router as events_router
@@ -60,6 +61,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     # carries the check itself; its hot as-of route makes it inline).
     known = [Depends(known_query)]
     app.include_router(events_router, dependencies=known)
+    app.include_router(checkpoint_router, dependencies=known)
     app.include_router(exports_router, dependencies=known)
     app.include_router(hot_stances_router)
     app.include_router(stances_router)

@@ -22,7 +22,9 @@ date given is ISO, and a route whose date defaults to today (`as_of`, `to`) is g
 expiry long past, keeps the answer in its cache but revalidates it on every request (nginx
 refuses to store a `no-cache` answer at all); a year for the immutable ones.
 
-/api/live (Server-Sent Events) and every other method pass through untouched.
+/api/live (Server-Sent Events) and /api/verify get only `X-Stanceline-Head` (the head the
+stream, or the walk, starts from) and no validator (see EXCLUDED); every other method passes
+through untouched.
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ REVALIDATE = "no-cache"
 # nginx's own cache-time header (see the module docstring).
 NGINX_IMMUTABLE = "31536000"
 NGINX_REVALIDATE = "@1"
-EXCLUDED = frozenset({"/api/live"})
+# Reads that carry the head but no validator: the live stream (no representation to validate)
+# and `verify`, whose answer changes without the head moving (a row rewritten behind the
+# service's back): a 304 there would vouch for an "ok" that no longer holds.
+EXCLUDED = frozenset({"/api/live", "/api/verify"})
 # The date parameters of the reads, and the routes whose date defaults to today.
 DATE_PARAMETERS = ("as_of", "known_at", "reported_by", "from", "to")
 DEFAULTS_TO_TODAY = {"/api/stances": "as_of", "/api/claims": "as_of", "/api/changes": "to",
@@ -58,6 +63,12 @@ def cacheable(scope: Scope) -> bool:
     path = str(scope.get("path", ""))
     return (scope["type"] == "http" and scope.get("method") == "GET"
             and (path == "/" or path.startswith("/api/")) and path not in EXCLUDED)
+
+
+def head_only(scope: Scope) -> bool:
+    """Whether a request is a read this module only marks with the head (EXCLUDED)."""
+    return (scope["type"] == "http" and scope.get("method") == "GET"
+            and scope.get("path") in EXCLUDED)
 
 
 def request_key(scope: Scope) -> str:
@@ -112,7 +123,10 @@ class ReadCache:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not cacheable(scope):
-            await self.app(scope, receive, send)
+            if head_only(scope):
+                await self._with_head(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
         service = scope["app"].state.service
         head: Head = service.store.head_mark()
@@ -143,3 +157,18 @@ class ReadCache:
             await send(message)
 
         await self.app(scope, receive, with_validators)
+
+    async def _with_head(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The head the answer starts from, and no validator; `no-store` unless the route
+        says otherwise (the live stream's own `no-cache`)."""
+        head: Head = scope["app"].state.service.store.head_mark()
+
+        async def with_head(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                own = list(message.get("headers", []))
+                if not any(k.lower() == b"cache-control" for k, _ in own):
+                    own.append((b"cache-control", b"no-store"))
+                message["headers"] = [*own, (b"x-stanceline-head", str(head.position).encode())]
+            await send(message)
+
+        await self.app(scope, receive, with_head)

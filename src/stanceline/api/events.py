@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from stanceline.api.filters import LogFilterDep
@@ -19,7 +19,7 @@ from stanceline.api.models import (
 )
 from stanceline.api.respond import respond
 from stanceline.api.tables import CSV_RESPONSES, EVENTS, FORMAT_HELP, csv_response, wants_csv
-from stanceline.deps import ServiceDep, Writer
+from stanceline.deps import ServiceDep, Writer, require_writer
 from stanceline.domain.events import RecordedEvent, format_timestamp
 from stanceline.domain.voids import Void
 from stanceline.service import Service
@@ -102,6 +102,14 @@ def with_void(event: RecordedEvent, void: Void | None) -> dict[str, Any]:
 
 
 @router.get("/verify", response_model=VerifyOut, response_model_exclude_none=True)
-async def verify(service: ServiceDep) -> VerifyOut:
-    """Walk the hash chain and report the first broken position, if any."""
-    return VerifyOut.of(await run_in_threadpool(service.verify))
+async def verify(service: ServiceDep, deep: bool = False,
+                 authorization: Annotated[str | None, Header()] = None) -> VerifyOut:
+    """Walk the hash chain, checking every column the queries read (the derived `actor` and
+    `topic`, and on SQLite the dates' text), and report the first broken position, if any.
+    `deep=true` also recomputes every projection from the log (into temporary tables, in one
+    snapshot rolled back: appends go on) and names the first table and row that differ; it
+    costs about what a `rebuild` does, so it needs a write token when tokens are configured
+    (else a 401)."""
+    if deep:
+        await require_writer(service, authorization)
+    return VerifyOut.of(await run_in_threadpool(service.verify, deep))

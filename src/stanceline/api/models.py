@@ -122,14 +122,29 @@ class VerifyOut(Out):
     head: str | None = None
     broken_at: int | None = None
     detail: str | None = None
+    column: str | None = Field(default=None, description="the log's column that disagrees "
+                               "with what the hash covers")
+    table: str | None = Field(default=None, description="the projection table that differs "
+                              "from what the log gives (deep=true)")
 
     @classmethod
     def of(cls, report: ChainReport) -> Self:
-        """An intact chain reports its head; a broken one where and why it breaks."""
+        """An intact log reports its head; a broken one where and why it breaks."""
         if report.ok:
             return cls(ok=True, events=report.events, head=report.head)
         return cls(ok=False, events=report.events, broken_at=report.broken_at,
-                   detail=report.detail)
+                   detail=report.detail, column=report.column, table=report.table)
+
+
+class CheckpointOut(Out):
+    format: str = Field(description="what the signature covers: "
+                        "canonical JSON of {format, position, hash, signed_at}")
+    algorithm: str = Field(description="ed25519")
+    position: int = Field(description="the head's position when it was signed")
+    hash: str = Field(description="the hash of the row at that position")
+    signed_at: str = Field(description="when it was signed (UTC)")
+    public_key: str = Field(description="the signing key's public half (base64 of 32 bytes)")
+    signature: str = Field(description="Ed25519 signature (base64 of 64 bytes)")
 
 
 class ErrorOut(BaseModel):

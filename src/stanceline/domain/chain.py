@@ -30,7 +30,10 @@ class ChainReport:
     head: str
     broken_at: int | None = None
     detail: str = ""
-
+    # Where a finding lies besides its position: the log's column that disagrees with what
+    # the hash covers, or the projection table that disagrees with the log (`verify --deep`).
+    column: str | None = None
+    table: str | None = None
 
 
 class ChainBroken(InvalidInput):
@@ -40,6 +43,30 @@ class ChainBroken(InvalidInput):
         super().__init__(f"chain broken at position {position}: {detail}")
         self.position = position
         self.reason = detail
+
+
+class ColumnMismatch(ChainBroken):
+    """A stored column the queries read disagrees with what the event's hash covers."""
+
+    def __init__(self, position: int, column: str, detail: str) -> None:
+        super().__init__(position, f"column `{column}` {detail}")
+        self.column = column
+
+
+# The log's columns denormalised from `data` for the queries' indexes (the stance query
+# filters on them), derived at append exactly so: `data[column]`, or NULL when absent.
+DERIVED_COLUMNS = ("actor", "topic")
+
+
+def check_derived(event: RecordedEvent) -> None:
+    """Raise ColumnMismatch when `actor` or `topic` is not what the (hashed) `data` says: the
+    hash does not cover these columns, so an edit of them alone moves an answer silently."""
+    for column in DERIVED_COLUMNS:
+        held, derived = getattr(event, column), event.data.get(column)
+        if held != derived:
+            raise ColumnMismatch(event.position, column,
+                                 f"holds {held!r} but the event's data (covered by its hash) "
+                                 f"says {derived!r}")
 
 
 class ChainChecker:
@@ -60,6 +87,7 @@ class ChainChecker:
                               "prev_hash does not match the hash of the event before it")
         if recorded_hash(event) != event.hash:
             raise ChainBroken(event.position, "the row's content does not match its hash")
+        check_derived(event)
         self.head = event.hash
         self.count += 1
 
@@ -71,8 +99,14 @@ def verify_chain(events: Iterable[RecordedEvent]) -> ChainReport:
         for event in events:
             checker.check(event)
     except ChainBroken as broken:
-        return ChainReport(False, checker.count, checker.head, broken.position, broken.reason)
+        return broken_report(checker, broken)
     except CorruptRecord as corrupt:
         return ChainReport(False, checker.count, checker.head, corrupt.position,
                            f"the stored row cannot be read ({corrupt.reason})")
     return ChainReport(True, checker.count, checker.head)
+
+
+def broken_report(checker: ChainChecker, broken: ChainBroken) -> ChainReport:
+    """The report of a walk that stopped at `broken`."""
+    return ChainReport(False, checker.count, checker.head, broken.position, broken.reason,
+                       column=getattr(broken, "column", None))

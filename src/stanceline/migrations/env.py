@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-import stanceline.store.projections  # noqa: F401  (registers every projection's tables)
+# The tables of the checkpoints and of every projection register on the metadata on import.
+import stanceline.store.checkpoints
+import stanceline.store.projections  # noqa: F401
 from stanceline.store.schema import metadata
 
 connection = context.config.attributes["connection"]

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from stanceline.domain.append import Appended
 from stanceline.domain.chain import ChainReport
+from stanceline.domain.checkpoint import Checkpoint, Signer
 from stanceline.domain.directory import ActorEntry, DocumentEntry, TopicEntry
 from stanceline.domain.events import PreparedEvent, RecordedEvent
 from stanceline.domain.projections import Change, Stance
@@ -96,8 +97,14 @@ class EventLog(Protocol):
         """The last event's position, hash and recording time: one cheap indexed read."""
         ...
 
-    def verify(self) -> ChainReport:
-        """Walk the hash chain."""
+    def verify(self, deep: bool = False) -> ChainReport:
+        """Walk the hash chain and check every column the queries read against what it
+        covers; `deep`: also compare every stored projection with what the log gives."""
+        ...
+
+    def checkpoint(self, signer: Signer) -> Checkpoint:
+        """The signer's newest checkpoint of the head, signed (and kept) now if the newest
+        is behind the head; every later append is recorded after its `signed_at`."""
         ...
 
     def close(self) -> None:

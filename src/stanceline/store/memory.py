@@ -11,6 +11,7 @@ from datetime import date, datetime
 from stanceline.domain import corrections, imports, integrity, projections
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
+from stanceline.domain.checkpoint import Checkpoint, Signer
 from stanceline.domain.directory import (
     ActorEntry,
     DocumentEntry,
@@ -41,6 +42,7 @@ class InMemoryStore:
         self._by_id: dict[str, RecordedEvent] = {}
         self._versions: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._checkpoints: list[Checkpoint] = []
 
     def append(
         self, batch: Sequence[PreparedEvent], expect: Mapping[str, int] | None = None
@@ -162,9 +164,23 @@ class InMemoryStore:
         last = self._events[-1]
         return Head(last.position, last.hash, last.recorded_at)
 
-    def verify(self) -> ChainReport:
-        """Walk the chain."""
+    def verify(self, deep: bool = False) -> ChainReport:
+        """Walk the chain (and the derived columns). `deep` finds nothing more here: every
+        answer is a fold over the list, so no stored projection can differ from the log."""
         return verify_chain(self._events)
+
+    def checkpoint(self, signer: Signer) -> Checkpoint:
+        """The signer's checkpoint of the head, signed now when the newest is behind it."""
+        with self._lock:
+            head = (self._events[-1].position, self._events[-1].hash) if self._events else (
+                0, GENESIS)
+            found = next((c for c in reversed(self._checkpoints)
+                          if c.public_key == signer.public_key), None)
+            if found is not None and (found.position, found.hash) == head:
+                return found
+            signed = signer.sign(head[0], head[1], utc_now())
+            self._checkpoints.append(signed)
+            return signed
 
     # -- projections: the pure folds, straight over the list -----------------------------
     def stance(self, actor: str, topic: str, as_of: date, known_at: datetime | None = None,

@@ -18,7 +18,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain import imports
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
-from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
+from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport
+from stanceline.domain.checkpoint import Checkpoint, Signer
 from stanceline.domain.events import PreparedEvent, RecordedEvent, utc_now
 from stanceline.domain.projections import (
     STANCE,
@@ -30,7 +31,7 @@ from stanceline.domain.projections import (
 from stanceline.domain.quotes import normalise
 from stanceline.domain.voids import Void
 from stanceline.errors import InvalidInput
-from stanceline.store import roles, stances
+from stanceline.store import checkpoints, roles, stances, verify
 from stanceline.store.base import EventFilter, Head
 from stanceline.store.checks import Checks
 from stanceline.store.dialect import INSERT_COLUMNS, NOTIFY_CHANNEL, SessionLimits, dialect_for
@@ -42,6 +43,7 @@ from stanceline.store.projections import (
     stance_pairs,
     voids,
 )
+from stanceline.store.rebuild import rebuild_projections
 from stanceline.store.registry_reads import RegistryReads
 from stanceline.store.rows import EVENT_COLUMNS, moment_bound, row_to_event
 from stanceline.store.schema import events
@@ -176,27 +178,10 @@ class SqlEventStore(RegistryReads):
                 projection.apply(conn, self.sql, mine)
 
     def rebuild(self) -> int:
-        """Recompute every projection table from the log, in one transaction: set-based where
-        a projection has its own rebuild, else one scan of the events the others want."""
+        """Recompute every projection table from the log, in one transaction
+        (store/rebuild.py)."""
         with self._write() as conn:
-            for projection in PROJECTIONS:
-                for table in projection.tables:
-                    conn.execute(table.delete())
-            replayed = [p for p in PROJECTIONS if p.rebuild is None]
-            needed = sa.or_(*(p.wants.clause(self.sql) for p in replayed))
-            after = 0
-            while replayed:
-                rows = conn.execute(sa.select(*EVENT_COLUMNS)
-                                    .where(events.c.position > after, needed)
-                                    .order_by(events.c.position).limit(_PAGE)).all()
-                if not rows:
-                    break
-                self._project(conn, [row_to_event(r, upcasted=False) for r in rows], replayed)
-                after = rows[-1].position
-            # Set-based rebuilds run last, so they may read the replayed tables (the voids).
-            for projection in PROJECTIONS:
-                if projection.rebuild is not None:
-                    projection.rebuild(conn, self.sql)
+            rebuild_projections(conn, self.sql)
             return self._head(conn)[0]
 
     def import_events(self, recorded: Iterable[RecordedEvent]) -> int:
@@ -321,9 +306,22 @@ class SqlEventStore(RegistryReads):
         position, head_hash, recorded_at = rows[0]
         return Head(int(position), str(head_hash), self.sql.read_moment(recorded_at))
 
-    def verify(self) -> ChainReport:
-        """Walk the whole chain from position 1."""
-        return verify_chain(self.iter_all())
+    def verify(self, deep: bool = False) -> ChainReport:
+        """Walk the whole chain from position 1, checking every column the queries read;
+        `deep`: and compare every projection table with the log (store/verify.py)."""
+        report = verify.walk(self.engine, self.sql)
+        return verify.compare_projections(self.engine, self.sql, report) if (
+            deep and report.ok) else report
+
+    def checkpoint(self, signer: Signer) -> Checkpoint:
+        """The signer's checkpoint of the head, signed under the write lock when the newest
+        one is behind it (store/checkpoints.py)."""
+        with self._read() as conn:
+            found, head = checkpoints.latest(conn, signer.public_key), self._head(conn)
+        if found is not None and (found.position, found.hash) == head:
+            return found
+        with self._write() as conn:
+            return checkpoints.current(conn, signer, self._head(conn), utc_now)
 
     # -- stances: the hot read path -----------------------------------------------------
     def stance(self, actor: str, topic: str, as_of: date, known_at: datetime | None = None,
