@@ -50,12 +50,12 @@ def test_the_checkpoint_signs_the_head_once_and_follows_it(signed: TestClient) -
     assert first.status_code == 200, first.text
     wire = first.json()
     assert wire["position"] == B and first.headers["x-stanceline-head"] == str(B)
-    assert wire["public_key"] == KEY.public_key and wire["algorithm"] == "ed25519"
+    assert wire["key"] == KEY.public_key and wire["algorithm"] == "ed25519"
     check_signature(Checkpoint.of(wire), KEY.public_key)
     assert signed.get("/api/checkpoint").json() == wire  # the head did not move: not re-signed
     signed.post("/api/events", json={"events": [stance_json()]}).raise_for_status()
     moved = signed.get("/api/checkpoint").json()
-    assert moved["position"] == B + 1 and moved["signed_at"] > wire["signed_at"]
+    assert moved["position"] == B + 1 and moved["time"] > wire["time"]
     check_signature(Checkpoint.of(moved), KEY.public_key)
     # Each signed head is kept, in a table rebuild leaves alone.
     store = signed.app.state.service.store  # type: ignore[attr-defined]
@@ -68,7 +68,7 @@ def test_the_checkpoint_signs_the_head_once_and_follows_it(signed: TestClient) -
 def test_a_later_append_is_recorded_after_the_checkpoint(signed: TestClient) -> None:
     wire = signed.get("/api/checkpoint").json()
     appended = signed.post("/api/events", json={"events": [stance_json()]}).json()
-    assert appended["appended"][0]["recorded_at"] >= wire["signed_at"]
+    assert appended["appended"][0]["recorded_at"] >= wire["time"]
 
 
 def test_the_cli_prints_the_checkpoint_and_verifies_against_it(signed: TestClient,

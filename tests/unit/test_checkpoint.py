@@ -35,7 +35,7 @@ def test_a_signed_checkpoint_verifies_with_its_key_and_round_trips_as_json() -> 
     again = Checkpoint.of(signed.wire())
     assert again == signed
     check_signature(again, KEY.public_key)
-    assert signed.wire()["signed_at"] == "2026-03-01T12:00:00.000000Z"
+    assert signed.wire()["time"] == "2026-03-01T12:00:00.000000Z"
 
 
 @pytest.mark.parametrize("field", ["position", "hash", "signed_at"])
@@ -68,8 +68,8 @@ def test_the_signed_bytes_are_separated_from_anything_else_the_key_may_sign() ->
     ({"position": -1}, "non-negative"),
     ({"position": True}, "non-negative"),
     ({"hash": "xyz"}, "64 hex"),
-    ({"signed_at": "yesterday"}, "not a timestamp"),
-    ({"signed_at": "2026-03-01T12:00:00"}, "no time zone"),
+    ({"time": "yesterday"}, "not a timestamp"),
+    ({"time": "2026-03-01T12:00:00"}, "no time zone"),
     ({"algorithm": "rsa"}, "ed25519"),
     ({"signature": "!!"}, "not base64"),
     ({"signature": base64.b64encode(b"short").decode()}, "not 64"),

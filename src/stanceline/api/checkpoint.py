@@ -19,8 +19,8 @@ router = APIRouter(prefix="/api", tags=["events"], responses=ERRORS)
 
 @router.get("/checkpoint", response_model=CheckpointOut)
 async def checkpoint(service: ServiceDep) -> CheckpointOut:
-    """The latest signed checkpoint of the head: position, hash, signed_at, public_key and the
-    Ed25519 signature over them; `stanceline verify --against FILE` checks the log against a
+    """The latest signed checkpoint of the head: position, hash, time, key (the public half) and
+    the Ed25519 signature over them; `stanceline verify --against FILE` checks the log against a
     saved copy. 404 `NoSigningKey` when the service has no usable signing key
     (STANCELINE_SIGNING_KEY_FILE or STANCELINE_SIGNING_KEY)."""
     signed = await run_in_threadpool(service.checkpoint)

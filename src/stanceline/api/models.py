@@ -138,12 +138,12 @@ class VerifyOut(Out):
 
 class CheckpointOut(Out):
     format: str = Field(description="what the signature covers: "
-                        "canonical JSON of {format, position, hash, signed_at}")
+                        "canonical JSON of {format, position, hash, time}")
     algorithm: str = Field(description="ed25519")
     position: int = Field(description="the head's position when it was signed")
     hash: str = Field(description="the hash of the row at that position")
-    signed_at: str = Field(description="when it was signed (UTC)")
-    public_key: str = Field(description="the signing key's public half (base64 of 32 bytes)")
+    time: str = Field(description="when it was signed (UTC)")
+    key: str = Field(description="the signing key's public half (base64 of 32 bytes)")
     signature: str = Field(description="Ed25519 signature (base64 of 64 bytes)")
 
 

@@ -61,7 +61,7 @@ def _unb64(text: str, size: int, what: str) -> bytes:
 def message(position: int, head_hash: str, signed_at: datetime) -> bytes:
     """The bytes a checkpoint signs: its format, the head and the time, as canonical JSON."""
     return canonical({"format": FORMAT, "position": position, "hash": head_hash,
-                      "signed_at": format_timestamp(signed_at)}).encode()
+                      "time": format_timestamp(signed_at)}).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +77,15 @@ class Checkpoint:
     def wire(self) -> dict[str, Any]:
         """The JSON a verifier needs (what `GET /api/checkpoint` and `checkpoint` print)."""
         return {"format": FORMAT, "algorithm": ALGORITHM, "position": self.position,
-                "hash": self.hash, "signed_at": format_timestamp(self.signed_at),
-                "public_key": self.public_key, "signature": self.signature}
+                "hash": self.hash, "time": format_timestamp(self.signed_at),
+                "key": self.public_key, "signature": self.signature}
 
     @classmethod
     def of(cls, wire: Mapping[str, Any]) -> Checkpoint:
         """A checkpoint from its JSON, or CheckpointRefused naming what is wrong with it."""
         if not isinstance(wire, Mapping):
             raise CheckpointRefused("a checkpoint is a JSON object")
-        missing = [k for k in ("position", "hash", "signed_at", "public_key", "signature")
+        missing = [k for k in ("position", "hash", "time", "key", "signature")
                    if k not in wire]
         if missing:
             raise CheckpointRefused(f"the checkpoint has no {', '.join(missing)}")
@@ -98,12 +98,12 @@ class Checkpoint:
                 and all(c in "0123456789abcdef" for c in head_hash)):
             raise CheckpointRefused("the checkpoint's hash is not 64 hex digits")
         try:
-            signed_at = datetime.fromisoformat(str(wire["signed_at"]).replace("Z", "+00:00"))
+            signed_at = datetime.fromisoformat(str(wire["time"]).replace("Z", "+00:00"))
         except ValueError:
-            raise CheckpointRefused("the checkpoint's signed_at is not a timestamp") from None
+            raise CheckpointRefused("the checkpoint's time is not a timestamp") from None
         if signed_at.tzinfo is None:
-            raise CheckpointRefused("the checkpoint's signed_at has no time zone")
-        return cls(position, head_hash, signed_at.astimezone(UTC), str(wire["public_key"]),
+            raise CheckpointRefused("the checkpoint's time has no time zone")
+        return cls(position, head_hash, signed_at.astimezone(UTC), str(wire["key"]),
                    str(wire["signature"]))
 
 
@@ -186,7 +186,7 @@ def check_signature(checkpoint: Checkpoint, trusted: str) -> None:
                       message(checkpoint.position, checkpoint.hash, checkpoint.signed_at))
     except InvalidSignature:
         raise CheckpointRefused("the checkpoint's signature does not match its content "
-                                "(position, hash, signed_at): it was altered") from None
+                                "(position, hash, time): it was altered") from None
 
 
 def check_extension(checkpoint: Checkpoint, events: int,
