@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -20,11 +20,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain.events import RecordedEvent
 from stanceline.errors import Busy
+from stanceline.store.values import CoreValues, to_utc
 
 NOTIFY_CHANNEL = "stanceline_events"
 # Any constant will do: it only has to be the same for every process sharing the database.
 APPEND_LOCK_KEY = 0x5374616E6365  # "Stance"
 MIGRATE_LOCK_KEY = 7468
+# From this many rows on, PostgreSQL inserts go by COPY (a single append keeps its INSERT).
+COPY_ROWS = 100
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 # The text form SQLAlchemy's DateTime uses on SQLite: raw SQL compares and writes the same text.
 _SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"
@@ -53,46 +56,6 @@ class SessionLimits:
         """The libpq `options` that set them for every session of an engine."""
         return (f"-c idle_in_transaction_session_timeout={round(self.idle_in_transaction * 1000)}"
                 f" -c lock_timeout={round(self.lock * 1000)}")
-
-
-def to_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every recording time is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-class Values(Protocol):
-    """How the values of one kind of row are read: Core rows, or one driver's raw rows."""
-
-    def read_id(self, value: Any) -> str:
-        """An event id as its canonical text."""
-        ...
-
-    def read_day(self, value: Any) -> date | None:
-        """A calendar date."""
-        ...
-
-    def read_moment(self, value: Any) -> datetime:
-        """A recording time, in UTC."""
-        ...
-
-
-class CoreValues:
-    """Reading values SQLAlchemy's column types have already converted (Core rows)."""
-
-    @staticmethod
-    def read_id(value: Any) -> str:
-        """Event ids come back as canonical text (see schema.EventId)."""
-        return str(value)
-
-    @staticmethod
-    def read_day(value: Any) -> date | None:
-        """Dates come back as dates."""
-        return value  # type: ignore[no-any-return]
-
-    @staticmethod
-    def read_moment(value: Any) -> datetime:
-        """Timestamps come back as datetimes, naive on SQLite."""
-        return to_utc(value)
 
 
 class Dialect(ABC):
@@ -124,6 +87,15 @@ class Dialect(ABC):
         """A driver-level INSERT for executemany."""
         marks = ", ".join([self.mark] * len(columns))
         return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}){suffix}"
+
+    def insert(self, conn: Connection, table: str, columns: Sequence[str],
+               rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows of `columns` on the driver: one executemany."""
+        conn.exec_driver_sql(self.insert_sql(table, columns), list(rows))
+
+    def insert_events(self, conn: Connection, new: Sequence[RecordedEvent]) -> None:
+        """Insert new events into the log (`event_rows`, through `insert`)."""
+        self.insert(conn, "events", INSERT_COLUMNS, self.event_rows(new))
 
     @abstractmethod
     def bind_id(self, event_id: str) -> Any:
@@ -295,6 +267,20 @@ class PostgresDialect(Dialect):
     def named(self, sql: str) -> str:
         """psycopg's `%(name)s`."""
         return re.sub(r":(\w+)", r"%(\1)s", sql)
+
+    def insert(self, conn: Connection, table: str, columns: Sequence[str],
+               rows: Sequence[Sequence[Any]]) -> None:
+        """COPY for a large batch (a load's): executemany sends a statement per row."""
+        if len(rows) < COPY_ROWS:
+            super().insert(conn, table, columns, rows)
+            return
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
 
     def bind_id(self, event_id: str) -> Any:
         """Text; the server casts it to uuid."""

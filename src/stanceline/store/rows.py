@@ -9,8 +9,9 @@ from stanceline.domain import jsontext
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.upcast import upcast
 from stanceline.errors import CorruptRecord
-from stanceline.store.dialect import FAR_FUTURE, CoreValues, Values
+from stanceline.store.dialect import FAR_FUTURE
 from stanceline.store.schema import events
+from stanceline.store.values import CoreValues, Values
 
 EVENT_COLUMNS = (
     events.c.position, events.c.id, events.c.stream, events.c.version, events.c.type,

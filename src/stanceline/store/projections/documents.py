@@ -67,7 +67,7 @@ def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> N
     cited = [(str(e.source["document"]), e.position) for e in new
              if e.source is not None and e.source.get("document")]
     if cited:
-        conn.exec_driver_sql(dialect.insert_sql("citations", ("document", "position")), cited)
+        dialect.insert(conn, "citations", ("document", "position"), cited)
     # In log order, so a registration retracted later in the same batch is gone after it.
     targets: list[str] = []
     for event in new:

@@ -1,0 +1,53 @@
+"""A large batch goes in by the engine's bulk path (COPY on PostgreSQL): it must leave the
+same log and the same projection rows as the statement-per-row path of small batches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from stanceline.store import dialect
+from stanceline.store.sql import SqlEventStore
+from tests.contract.test_projection_rebuild import (
+    ENGINES,
+    answers,
+    check_rebuild,
+    seeded_batches,
+    snapshot,
+    sql_store,
+)
+
+
+def content(store: SqlEventStore) -> list[dict[str, Any]]:
+    """Every event as stored, but for what differs between two runs (times, chain)."""
+    return [{k: v for k, v in e.envelope().items() if k not in ("recorded_at", "hash",
+                                                                 "prev_hash")}
+            for e in store.iter_all()]
+
+
+def timeless(tables: dict[str, dict[str, list[tuple[Any, ...]]]]) -> object:
+    """Projection rows with their recording times (which differ between runs) left out."""
+    return {name: {table: [tuple(v for v in row if not isinstance(v, datetime)) for row in rows]
+                   for table, rows in found.items()} for name, found in tables.items()}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_bulk_batch_equals_many_small_ones(engine: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    batches = seeded_batches()
+    whole = [e for batch in batches for e in batch]
+    with sql_store(engine) as small, sql_store(engine) as bulk:
+        monkeypatch.setattr(dialect, "COPY_ROWS", 10**9)
+        for batch in batches:
+            small.append(batch)
+        # Every insert of the batch takes the bulk path, the projections' too.
+        monkeypatch.setattr(dialect, "COPY_ROWS", 1)
+        answered = bulk.append(whole)
+        assert [a.position for a in answered] == list(range(1, len(whole) + 1))
+        assert content(bulk) == content(small)
+        assert timeless(snapshot(bulk)) == timeless(snapshot(small))
+        assert answers(bulk) == answers(small)
+        assert bulk.verify().ok
+        check_rebuild(bulk)
