@@ -151,6 +151,10 @@ class Dialect(ABC):
     def hot_connect(self, engine: Engine) -> Any:
         """An autocommit driver connection outside the pool, for single-statement reads."""
 
+    def hot_execute(self, cursor: Any, sql: str, params: dict[str, Any]) -> None:
+        """Run a hot read on a cursor of a `hot_connect` connection."""
+        cursor.execute(sql, params)
+
 
 class SqliteDialect(Dialect):
     """SQLite: BEGIN IMMEDIATE as the write lock, ids as 16 bytes, dates as ISO text."""
@@ -330,6 +334,11 @@ class PostgresDialect(Dialect):
         conn = engine.dialect.dbapi.connect(*cargs, **cparams)  # type: ignore[union-attr]
         conn.autocommit = True
         return conn
+
+    def hot_execute(self, cursor: Any, sql: str, params: dict[str, Any]) -> None:
+        """Prepared from its first run: planning the as-of statement costs several times
+        what executing it does (~0.4 ms against ~0.1 ms)."""
+        cursor.execute(sql, params, prepare=True)
 
     # psycopg hands back uuid.UUID, dates and aware datetimes, as SQLAlchemy's types do:
     # the Core readers serve its driver rows unchanged.
