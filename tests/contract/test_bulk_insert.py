@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from stanceline.store import dialect
+from stanceline.store.projections import PROJECTIONS
 from stanceline.store.sql import SqlEventStore
 from tests.contract.test_projection_rebuild import (
     ENGINES,
@@ -51,3 +52,16 @@ def test_one_bulk_batch_equals_many_small_ones(engine: str,
         assert answers(bulk) == answers(small)
         assert bulk.verify().ok
         check_rebuild(bulk)
+
+
+def test_each_projection_selects_what_it_wants_event_by_event() -> None:
+    """`wants.select` (one pass over a batch, what append uses) agrees with the per-event
+    test (and so with the SQL clause rebuild compiles from the same rules)."""
+    with sql_store("sqlite") as store:
+        for batch in seeded_batches():
+            store.append(batch)
+        log = list(store.iter_all())
+    for projection in PROJECTIONS:
+        wanted = [e for e in log if projection.wants(e)]
+        assert projection.wants.select(log) == wanted, projection.name
+    assert any(len(p.wants.select(log)) not in (0, len(log)) for p in PROJECTIONS)

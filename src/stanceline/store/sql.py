@@ -169,8 +169,7 @@ class SqlEventStore(RegistryReads):
                  projections: Sequence[Projection]) -> None:
         """Hand each projection the events it wants (same transaction as the log)."""
         for projection in projections:
-            wants = projection.wants
-            mine = [e for e in new if wants(e)]
+            mine = projection.wants.select(new)
             if mine:
                 projection.apply(conn, self.sql, mine)
 

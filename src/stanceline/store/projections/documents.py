@@ -50,6 +50,10 @@ class _Cites:
         """`source.document` is set."""
         return event.source is not None and bool(event.source.get("document"))
 
+    def select(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        """The events citing a document."""
+        return [e for e in events if e.source is not None and e.source.get("document")]
+
     def clause(self, dialect: Dialect) -> sa.ColumnElement[bool]:
         """The same over the stored source's JSON."""
         return dialect.json_text(events.c.source, "document").is_not(None)
