@@ -93,6 +93,12 @@ class Dialect(ABC):
         """Insert rows of `columns` on the driver: one executemany."""
         conn.exec_driver_sql(self.insert_sql(table, columns), list(rows))
 
+    def insert_new(self, conn: Connection, table: sa.Table, columns: Sequence[str],
+                   rows: Sequence[Sequence[Any]]) -> None:
+        """Insert the rows not already in `table` (by its keys): one executemany."""
+        conn.exec_driver_sql(self.insert_sql(table.name, columns, " ON CONFLICT DO NOTHING"),
+                             list(rows))
+
     def insert_events(self, conn: Connection, new: Sequence[RecordedEvent]) -> None:
         """Insert new events into the log (`event_rows`, through `insert`)."""
         self.insert(conn, "events", INSERT_COLUMNS, self.event_rows(new))
@@ -285,6 +291,18 @@ class PostgresDialect(Dialect):
                     copy.write_row(row)
         finally:
             cursor.close()
+
+    def insert_new(self, conn: Connection, table: sa.Table, columns: Sequence[str],
+                   rows: Sequence[Sequence[Any]]) -> None:
+        """A large batch as one array per column, unnested by the server in one statement."""
+        if len(rows) < COPY_ROWS:
+            super().insert_new(conn, table, columns, rows)
+            return
+        arrays = ", ".join(f"%s::{table.c[c].type.compile(dialect=conn.dialect)}[]"
+                           for c in columns)
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM "
+                             f"unnest({arrays}) ON CONFLICT DO NOTHING",
+                             tuple(list(column) for column in zip(*rows, strict=True)))
 
     def bind_id(self, event_id: str) -> Any:
         """Text; the server casts it to uuid."""

@@ -40,8 +40,7 @@ def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> N
     projection runs first, in the same transaction)."""
     pairs = sorted({(str(e.topic), str(e.actor)) for e in new if e.type == STANCE})
     if pairs:
-        conn.exec_driver_sql(dialect.insert_sql("stance_pairs", ("topic", "actor"),
-                                                " ON CONFLICT DO NOTHING"), pairs)
+        dialect.insert_new(conn, stance_pairs, ("topic", "actor"), pairs)
     targets = sorted({aim for e in new if (aim := retraction_target(e)) is not None})
     # The pairs of the voided stances with no stance left that counts, found and removed
     # set-based: a load retracts thousands at once.
