@@ -7,10 +7,14 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import DatabaseError
 
 from stanceline.store import dialect
 from stanceline.store.projections import PROJECTIONS
+from stanceline.store.schema import SQLITE_INSERT_GUARD
 from stanceline.store.sql import SqlEventStore
+from tests.conftest import registry, stance
+from tests.contract.test_guards import REPLACING
 from tests.contract.test_projection_rebuild import (
     ENGINES,
     answers,
@@ -65,3 +69,35 @@ def test_each_projection_selects_what_it_wants_event_by_event() -> None:
         wanted = [e for e in log if projection.wants(e)]
         assert projection.wants.select(log) == wanted, projection.name
     assert any(len(p.wants.select(log)) not in (0, len(log)) for p in PROJECTIONS)
+
+
+def _fail(*_args: object) -> None:
+    raise RuntimeError("the insert broke")
+
+
+@pytest.mark.parametrize("statement", REPLACING)
+def test_the_replace_guard_is_back_after_a_bulk_batch(sqlite_url: str, statement: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite lifts the REPLACE guard inside a large batch's transaction only: afterwards (and
+    after a batch that failed) it refuses what it refused before."""
+    monkeypatch.setattr(dialect, "COPY_ROWS", 1)
+    made = SqlEventStore(sqlite_url)
+    try:
+        made.append(registry(["fra", "deu"], ["t"]))
+        made.append([stance("fra", "t", "supports", "2024"),
+                     stance("deu", "t", "opposes", "2024")])
+        # A batch that fails after the guard was lifted (its insert breaks): rolled back whole.
+        with monkeypatch.context() as broken:
+            broken.setattr(dialect.SqliteDialect, "insert", _fail)
+            with pytest.raises(RuntimeError, match="the insert broke"):
+                made.append([stance("fra", "t", "opposes", "2025")])
+        with made.engine.connect() as conn:
+            guards = [r[0] for r in conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND name = 'events_no_replace'")]
+        assert guards == [SQLITE_INSERT_GUARD.replace(" IF NOT EXISTS", "")]
+        with pytest.raises(DatabaseError, match="append-only"), made.engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+        assert made.verify().ok and made.head() == 5
+    finally:
+        made.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -20,13 +19,16 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain.events import RecordedEvent
 from stanceline.errors import Busy
+from stanceline.store.schema import SQLITE_INSERT_GUARD
+from stanceline.store.sessions import SessionLimits
 from stanceline.store.values import CoreValues, to_utc
 
 NOTIFY_CHANNEL = "stanceline_events"
 # Any constant will do: it only has to be the same for every process sharing the database.
 APPEND_LOCK_KEY = 0x5374616E6365  # "Stance"
 MIGRATE_LOCK_KEY = 7468
-# From this many rows on, PostgreSQL inserts go by COPY (a single append keeps its INSERT).
+# From this many rows on, inserts take the engine's bulk path (COPY on PostgreSQL; SQLite
+# lifts the REPLACE guard for the batch); a single append keeps its plain INSERT.
 COPY_ROWS = 100
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 # The text form SQLAlchemy's DateTime uses on SQLite: raw SQL compares and writes the same text.
@@ -40,22 +42,6 @@ INSERT_COLUMNS = (
     "recorded_at", "actor", "topic", "data", "source", "supersedes", "disputed", "note", "hash",
     "prev_hash", "recorded_by",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SessionLimits:
-    """How long a PostgreSQL session may hold the log without progress, in seconds (0: no
-    limit). A client killed mid-transaction whose socket stays open (a forked child once kept
-    it) sat "idle in transaction" holding the append lock, and every writer waited for ever:
-    the server now ends such a session, and a writer waiting on a lock gives up instead."""
-
-    idle_in_transaction: float = 5.0
-    lock: float = 10.0
-
-    def options(self) -> str:
-        """The libpq `options` that set them for every session of an engine."""
-        return (f"-c idle_in_transaction_session_timeout={round(self.idle_in_transaction * 1000)}"
-                f" -c lock_timeout={round(self.lock * 1000)}")
 
 
 class Dialect(ABC):
@@ -205,6 +191,17 @@ class SqliteDialect(Dialect):
                  e.data_json, e.source_json,
                  None if e.supersedes is None else UUID(e.supersedes).bytes, e.disputed,
                  e.note, e.hash, e.prev_hash, e.recorded_by) for e in new]
+
+    def insert_events(self, conn: Connection, new: Sequence[RecordedEvent]) -> None:
+        """A large batch goes in without the REPLACE guard's three probes a row, put back
+        before commit: it stops writers going around the store, and none can write during
+        this transaction (whose plain INSERT fails on any conflict by itself)."""
+        if len(new) < COPY_ROWS:
+            super().insert_events(conn, new)
+            return
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS events_no_replace")
+        super().insert_events(conn, new)
+        conn.exec_driver_sql(SQLITE_INSERT_GUARD)
 
     def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
         """An IN list of blobs."""

@@ -33,7 +33,7 @@ from stanceline.errors import InvalidInput
 from stanceline.store import roles, stances
 from stanceline.store.base import EventFilter, Head
 from stanceline.store.checks import Checks
-from stanceline.store.dialect import NOTIFY_CHANNEL, SessionLimits, dialect_for
+from stanceline.store.dialect import NOTIFY_CHANNEL, dialect_for
 from stanceline.store.hot import HotReads
 from stanceline.store.projections import (
     PROJECTIONS,
@@ -45,6 +45,7 @@ from stanceline.store.projections import (
 from stanceline.store.registry_reads import RegistryReads
 from stanceline.store.rows import EVENT_COLUMNS, moment_bound, row_to_event
 from stanceline.store.schema import events
+from stanceline.store.sessions import SessionLimits
 
 __all__ = ["NOTIFY_CHANNEL", "SqlEventStore"]
 
