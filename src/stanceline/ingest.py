@@ -21,7 +21,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from stanceline.domain.events import EVENT_BATCH_IN, EVENT_IN, EventIn, PreparedEvent, prepare
+from stanceline.domain.events import (
+    EVENT_BATCH_IN,
+    EVENT_IN,
+    NUL_FREE,
+    EventIn,
+    PreparedEvent,
+    prepare,
+)
 from stanceline.domain.payloads import DocumentRegistered
 from stanceline.domain.quotes import normalise
 from stanceline.errors import InvalidDate, InvalidInput, NotFound, StancelineError
@@ -183,8 +190,9 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 
 def _validate_lines(path: Path, lines: list[tuple[int, bytes]]) -> list[tuple[int, EventIn]]:
+    text = b"[" + b",".join(r for _, r in lines) + b"]"
     try:
-        events = EVENT_BATCH_IN.validate_json(b"[" + b",".join(r for _, r in lines) + b"]")
+        events = EVENT_BATCH_IN.validate_json(text, context={NUL_FREE: b"\\u0000" not in text})
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             _explain_json(path, lines)

@@ -80,8 +80,8 @@ from stanceline.ingest import (
 )
 from stanceline.known import KnownNames
 from stanceline.store import EventFilter, EventStore, open_store
-from stanceline.store.dialect import SessionLimits
 from stanceline.store.feed import AppendFeed
+from stanceline.store.sessions import SessionLimits
 
 log = logging.getLogger("stanceline")
 

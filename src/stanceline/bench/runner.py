@@ -158,7 +158,8 @@ def _load_rows(report: Report, load: LoadResult, source: Path) -> None:
         f"(validation{' in a worker process' if worker else ''}, hashing, projections); "
         f"bare: {load.bare_rows:,} rows in {load.bare_seconds:.2f} s",
         ceiling=load.bare_rate,
-        ceiling_of="driver executemany of the same rows, same indexes, 10k rows/txn"))
+        ceiling_of=f"driver {'COPY' if report.engine == 'postgresql' else 'executemany'} "
+                   "of the same rows, same indexes, 10k rows/txn"))
     if worker:
         grew = load.children_rss_after > load.children_rss_before
         report.add(Measure(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date
 from typing import Any, Protocol
+
+from stanceline.domain import jsontext
 
 
 class Content(Protocol):
@@ -47,7 +48,7 @@ class Content(Protocol):
 
 def canonical(value: Any) -> str:
     """Sorted keys, no whitespace, unescaped UTF-8: the same text on every engine and run."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return jsontext.dumps(value, sort_keys=True)
 
 
 def _iso(day: date | None) -> str | None:

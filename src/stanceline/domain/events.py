@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -18,12 +17,14 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from stanceline import dates
 from stanceline.dates import DateSpan, OpenSpan, parse_date, parse_edtf
+from stanceline.domain import jsontext
 from stanceline.domain.digest import content_digest
 from stanceline.domain.payloads import (
     PAYLOADS,
@@ -42,12 +43,16 @@ from stanceline.domain.payloads import (
     TopicUpdated,
 )
 from stanceline.domain.quotes import normalised_in
+from stanceline.domain.references import named
 from stanceline.errors import InvalidDate
 
 StreamName = Annotated[
     str, StringConstraints(min_length=1, max_length=120, pattern=r"^[a-z0-9][a-z0-9:._-]*$")
 ]
 DateText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# Validation context: the caller saw no `\u0000` in the JSON text (the only way JSON can
+# carry a NUL), so the walk looking for one is skipped.
+NUL_FREE = "nul_free"
 
 
 class Source(BaseModel):
@@ -99,9 +104,11 @@ class _EventInBase(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _storable(cls, raw: Any) -> Any:
+    def _storable(cls, raw: Any, info: ValidationInfo) -> Any:
         # PostgreSQL cannot store a NUL character in text (SQLite can): refused on both, so
         # that every log, and every backup of one, moves between the engines.
+        if info.context is not None and info.context.get(NUL_FREE):
+            return raw
         where = _nul_at(raw, "")
         if where is not None:
             where = where.replace("\x00", "\\x00")
@@ -260,6 +267,9 @@ class PreparedEvent:
     origin: str = ""
     # The content digest the hash chain links (computed once, here).
     digest: str = ""
+    # (path, kind, id) of every actor and topic `data` names (`references.named`), found
+    # once, where the event is prepared, for the store's lookups and checks alike.
+    references: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.digest:
@@ -339,7 +349,7 @@ class RecordedEvent:
 
 def compact_json(value: dict[str, Any]) -> str:
     """The stored form of `data` and `source`: key order kept, no spaces, unescaped UTF-8."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return jsontext.dumps(value)
 
 
 def _iso(day: date | None) -> str | None:
@@ -468,6 +478,7 @@ def prepare(event: EventIn, *, recorded_by: str | None = None,
         topic=getattr(data, "topic", None),
         key=uid.bytes,
         recorded_by=recorded_by,
+        references=tuple(named(event.type, data_dict)),
     )
 
 

@@ -14,7 +14,7 @@ from stanceline.domain.directory import ActorEntry
 from stanceline.domain.events import PreparedEvent, RecordedEvent, compact_json, verified
 from stanceline.domain.names import fold
 from stanceline.domain.quotes import closest_passage
-from stanceline.domain.references import named, suggest
+from stanceline.domain.references import suggest
 from stanceline.domain.registry import (
     ACTOR_REGISTERED,
     ACTOR_UPDATED,
@@ -61,7 +61,7 @@ def wanted(batch: Sequence[PreparedEvent]) -> tuple[set[str], set[str], set[str]
     folded: set[str] = set()
     for event in batch:
         data = event.data
-        for _path, kind, value in named(event.type, data):
+        for _path, kind, value in event.references:
             (actors if kind == "actor" else topics).add(value)
         if event.type in (ACTOR_REGISTERED, ACTOR_UPDATED):
             actors.add(data["actor"])
@@ -94,7 +94,7 @@ def check(batch: Sequence[PreparedEvent], known: Known, normalise: Callable[[str
         if event.id in replayed:
             continue
         _register(index, event, known, normalise, problems)
-        for path, kind, value in named(event.type, event.data):
+        for path, kind, value in event.references:
             if value not in (known.actors if kind == "actor" else known.topics):
                 problems.append(_missing(known, f"events.{index}.{path}", kind, value,
                                          "is registered"))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from stanceline.store.base import EventStore
 
 if TYPE_CHECKING:
-    from stanceline.store.dialect import SessionLimits
+    from stanceline.store.sessions import SessionLimits
 
 
 def open_store(url: str, *, migrate: bool = True,

@@ -52,7 +52,7 @@ class HotReads:
             try:
                 cursor = conn.cursor()
                 try:
-                    cursor.execute(sql, params)
+                    self._dialect.hot_execute(cursor, sql, params)
                     return list(cursor.fetchall())
                 finally:
                     cursor.close()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from stanceline.domain import jsontext
 from stanceline.domain.events import RecordedEvent
 from stanceline.domain.upcast import upcast
 from stanceline.errors import CorruptRecord
-from stanceline.store.dialect import FAR_FUTURE, CoreValues, Values
+from stanceline.store.dialect import FAR_FUTURE
 from stanceline.store.schema import events
+from stanceline.store.values import CoreValues, Values
 
 EVENT_COLUMNS = (
     events.c.position, events.c.id, events.c.stream, events.c.version, events.c.type,
@@ -31,7 +32,7 @@ def row_to_event(row: Any, *, upcasted: bool = True, values: Values = CORE) -> R
      occurred_end, precision, occurred_text, relative_to, recorded_at, data_json, source_json,
      supersedes, disputed, note, hash_, prev_hash, actor, topic, recorded_by) = row
     try:
-        data = json.loads(data_json)
+        data = jsontext.loads(data_json)
         if not isinstance(data, dict):
             raise TypeError(f"`data` holds a JSON {type(data).__name__}, not an object")
         if upcasted:
@@ -43,7 +44,7 @@ def row_to_event(row: Any, *, upcasted: bool = True, values: Values = CORE) -> R
             occurred_end=values.read_day(occurred_end), precision=precision,
             occurred_text=occurred_text, relative_to=relative_to,
             recorded_at=values.read_moment(recorded_at), data=data,
-            source=None if source_json is None else json.loads(source_json),
+            source=None if source_json is None else jsontext.loads(source_json),
             supersedes=None if supersedes is None else values.read_id(supersedes),
             disputed=bool(disputed), note=note, data_json=data_json, source_json=source_json,
             hash=hash_, prev_hash=prev_hash, actor=actor, topic=topic,

@@ -34,7 +34,7 @@ from stanceline.errors import InvalidInput
 from stanceline.store import checkpoints, roles, stances, verify
 from stanceline.store.base import EventFilter, Head
 from stanceline.store.checks import Checks
-from stanceline.store.dialect import INSERT_COLUMNS, NOTIFY_CHANNEL, SessionLimits, dialect_for
+from stanceline.store.dialect import NOTIFY_CHANNEL, dialect_for
 from stanceline.store.hot import HotReads
 from stanceline.store.projections import (
     PROJECTIONS,
@@ -47,6 +47,7 @@ from stanceline.store.rebuild import rebuild_projections
 from stanceline.store.registry_reads import RegistryReads
 from stanceline.store.rows import EVENT_COLUMNS, moment_bound, row_to_event
 from stanceline.store.schema import events
+from stanceline.store.sessions import SessionLimits
 
 __all__ = ["NOTIFY_CHANNEL", "SqlEventStore"]
 
@@ -66,7 +67,6 @@ class SqlEventStore(RegistryReads):
         self.dialect = self.sql.name
         self.engine = self.sql.create_engine(url, limits)
         self._writer = self.engine.execution_options(stanceline_write=True)
-        self._insert = self.sql.insert_sql("events", INSERT_COLUMNS)
         self._as_of = self.sql.named(stances.AS_OF)
         self._matrix = stances.matrix_statements(self.sql.named, self.dialect == "postgresql")
         self._kind = self.sql.named("SELECT kind FROM actors WHERE actor = :actor")
@@ -122,7 +122,7 @@ class SqlEventStore(RegistryReads):
             plan = plan_append(unique, stored, versions, expect or {}, head_position, head_hash,
                                utc_now())
             if plan.new:
-                conn.exec_driver_sql(self._insert, self.sql.event_rows(plan.new))
+                self.sql.insert_events(conn, plan.new)
                 self._project(conn, plan.new, PROJECTIONS)
                 self.sql.notify(conn, plan.new[-1].position)
         return plan.answer
@@ -172,8 +172,7 @@ class SqlEventStore(RegistryReads):
                  projections: Sequence[Projection]) -> None:
         """Hand each projection the events it wants (same transaction as the log)."""
         for projection in projections:
-            wants = projection.wants
-            mine = [e for e in new if wants(e)]
+            mine = projection.wants.select(new)
             if mine:
                 projection.apply(conn, self.sql, mine)
 
@@ -217,7 +216,7 @@ class SqlEventStore(RegistryReads):
             end = start
             while end < len(batch) and batch[end].recorded_at == batch[start].recorded_at:
                 end += 1
-            conn.exec_driver_sql(self._insert, self.sql.event_rows(batch[start:end]))
+            self.sql.insert_events(conn, batch[start:end])
             start = end
         self._project(conn, batch, PROJECTIONS)
 

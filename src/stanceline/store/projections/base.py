@@ -24,6 +24,10 @@ class Wants(Protocol):
         """Whether the projection reads this event."""
         ...
 
+    def select(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        """The events of a batch it reads, in order: one pass, not a call per event."""
+        ...
+
     def clause(self, dialect: Dialect) -> ColumnElement[bool]:
         """The same test as a WHERE clause over the log's columns."""
         ...
@@ -39,6 +43,13 @@ class OfType:
     def __call__(self, event: RecordedEvent) -> bool:
         """`type IN types`, or NOT IN."""
         return (event.type in self.types) != self.negate
+
+    def select(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        """The events of these types (or of the others)."""
+        types = self.types
+        if self.negate:
+            return [e for e in events if e.type not in types]
+        return [e for e in events if e.type in types]
 
     def clause(self, dialect: Dialect) -> ColumnElement[bool]:
         """The same, in SQL."""
@@ -56,6 +67,11 @@ class Carries:
         """The attribute of the same name is not None."""
         return getattr(event, self.column) is not None
 
+    def select(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        """The events with the column set."""
+        column = self.column
+        return [e for e in events if getattr(e, column) is not None]
+
     def clause(self, dialect: Dialect) -> ColumnElement[bool]:
         """The column IS NOT NULL."""
         return events.c[self.column].is_not(None)
@@ -70,6 +86,11 @@ class Names:
     def __call__(self, event: RecordedEvent) -> bool:
         """`data[key]` is present and not None."""
         return event.data.get(self.key) is not None
+
+    def select(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        """The events whose payload has the key set."""
+        key = self.key
+        return [e for e in events if e.data.get(key) is not None]
 
     def clause(self, dialect: Dialect) -> ColumnElement[bool]:
         """The engine's JSON extraction of the key IS NOT NULL."""
@@ -88,6 +109,13 @@ class AnyOf:
             if rule(event):
                 return True
         return False
+
+    def select(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        """The events any rule selects, in the batch's order (positions are unique in it)."""
+        chosen: set[int] = set()
+        for rule in self.rules:
+            chosen.update(e.position for e in rule.select(events))
+        return [e for e in events if e.position in chosen]
 
     def clause(self, dialect: Dialect) -> ColumnElement[bool]:
         """OR of the rules' clauses."""

@@ -30,9 +30,9 @@ WANTS = OfType(frozenset({CLAIM}))
 
 def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> None:
     """One row per claim."""
-    conn.exec_driver_sql(
-        dialect.insert_sql("claims", ("position", "subject", "occurred_start")),
-        [(e.position, e.data["subject"], dialect.bind_day(e.occurred_start)) for e in new])
+    dialect.insert(conn, "claims", ("position", "subject", "occurred_start"),
+                   [(e.position, e.data["subject"], dialect.bind_day(e.occurred_start))
+                    for e in new])
 
 
 def query(subject: str | None, as_of: date | None,

@@ -50,6 +50,10 @@ class _Cites:
         """`source.document` is set."""
         return event.source is not None and bool(event.source.get("document"))
 
+    def select(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        """The events citing a document."""
+        return [e for e in events if e.source is not None and e.source.get("document")]
+
     def clause(self, dialect: Dialect) -> sa.ColumnElement[bool]:
         """The same over the stored source's JSON."""
         return dialect.json_text(events.c.source, "document").is_not(None)
@@ -67,17 +71,29 @@ def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> N
     cited = [(str(e.source["document"]), e.position) for e in new
              if e.source is not None and e.source.get("document")]
     if cited:
-        conn.exec_driver_sql(dialect.insert_sql("citations", ("document", "position")), cited)
+        dialect.insert(conn, "citations", ("document", "position"), cited)
+    # In log order, so a registration retracted later in the same batch is gone after it.
+    targets: list[str] = []
     for event in new:
         if event.type == DOCUMENT_REGISTERED:
+            _delete_registrations(conn, dialect, targets)
+            targets = []
             data = event.data
             conn.execute(documents.insert().values(
                 document=data["document"], position=event.position,
                 **{k: data.get(k) for k in _FIELDS}))
         target = retraction_target(event)
         if target is not None:
-            aimed = sa.select(events.c.position).where(events.c.id == target)
-            conn.execute(documents.delete().where(documents.c.position.in_(aimed)))
+            targets.append(target)
+    _delete_registrations(conn, dialect, targets)
+
+
+def _delete_registrations(conn: Connection, dialect: Dialect, targets: Sequence[str]) -> None:
+    """Remove the rows of the registrations among `targets` (ids of voided events)."""
+    for start in range(0, len(targets), dialect.id_chunk):
+        aimed = sa.select(events.c.position).where(
+            events.c.id.in_(targets[start:start + dialect.id_chunk]))
+        conn.execute(documents.delete().where(documents.c.position.in_(aimed)))
 
 
 def listed(conn: Connection, publisher: str | None = None, first: date | None = None,

@@ -35,7 +35,7 @@ def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> N
     """One row per (actor named, event)."""
     rows = [(actor, event.position) for event in new for actor in event_actors(event)]
     if rows:
-        conn.exec_driver_sql(dialect.insert_sql("event_refs", ("actor", "position")), rows)
+        dialect.insert(conn, "event_refs", ("actor", "position"), rows)
 
 
 def naming(actor: str) -> sa.Select[Any]:

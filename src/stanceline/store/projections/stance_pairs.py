@@ -40,20 +40,20 @@ def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> N
     projection runs first, in the same transaction)."""
     pairs = sorted({(str(e.topic), str(e.actor)) for e in new if e.type == STANCE})
     if pairs:
-        conn.exec_driver_sql(dialect.insert_sql("stance_pairs", ("topic", "actor"),
-                                                " ON CONFLICT DO NOTHING"), pairs)
-    targets = [aim for e in new if (aim := retraction_target(e)) is not None]
-    if not targets:
-        return
-    aimed = conn.execute(sa.select(events.c.actor, events.c.topic).distinct()
-                         .where(events.c.id.in_(targets), events.c.type == STANCE)).all()
-    for actor, topic in aimed:
-        remains = conn.execute(sa.select(events.c.position).where(
-            IS_STANCE, events.c.actor == actor, events.c.topic == topic,
-            _not_voided()).limit(1)).first()
-        if remains is None:
-            conn.execute(stance_pairs.delete().where(stance_pairs.c.actor == actor,
-                                                     stance_pairs.c.topic == topic))
+        dialect.insert_new(conn, stance_pairs, ("topic", "actor"), pairs)
+    targets = sorted({aim for e in new if (aim := retraction_target(e)) is not None})
+    # The pairs of the voided stances with no stance left that counts, found and removed
+    # set-based: a load retracts thousands at once.
+    for start in range(0, len(targets), dialect.id_chunk):
+        aimed = events.alias("aimed")
+        remains = sa.exists(sa.select(events.c.position).where(
+            IS_STANCE, events.c.actor == aimed.c.actor, events.c.topic == aimed.c.topic,
+            _not_voided()))
+        emptied = (sa.select(aimed.c.actor, aimed.c.topic).distinct()
+                   .where(aimed.c.id.in_(targets[start:start + dialect.id_chunk]),
+                          aimed.c.type == STANCE, ~remains))
+        conn.execute(stance_pairs.delete().where(
+            sa.tuple_(stance_pairs.c.actor, stance_pairs.c.topic).in_(emptied)))
 
 
 def rebuild(conn: Connection, dialect: Dialect) -> None:

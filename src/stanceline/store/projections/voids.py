@@ -43,8 +43,7 @@ def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> N
     rows = [(dialect.bind_id(aim), dialect.bind_id(e.id), dialect.bind_moment(e.recorded_at))
             for e in new if (aim := target(e)) is not None]
     if rows:
-        conn.exec_driver_sql(dialect.insert_sql("voids", ("target", "by_id", "void_at"),
-                                                " ON CONFLICT DO NOTHING"), rows)
+        dialect.insert_new(conn, voids, ("target", "by_id", "void_at"), rows)
 
 
 def counting(known_at: datetime | None) -> sa.Select[Any]:
