@@ -298,7 +298,7 @@ def rechain(service: Service, events: list[RecordedEvent], prev: str) -> None:
                                                     format_timestamp(linked.recorded_at),
                                                     content_digest(linked)))
             assert recorded_hash(linked) == linked.hash
-            conn.exec_driver_sql(store._insert, store.sql.event_rows([linked]))
+            store.sql.insert_events(conn, [linked])
             prev = linked.hash
 
 

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from stanceline.domain.checkpoint import Checkpoint, Signer
-from stanceline.store.dialect import to_utc
 from stanceline.store.schema import metadata
+from stanceline.store.values import to_utc
 
 checkpoints = sa.Table(
     "checkpoints",

@@ -31,10 +31,11 @@ from stanceline.domain.chain import (
     broken_report,
 )
 from stanceline.errors import CorruptRecord
-from stanceline.store.dialect import Dialect, to_utc
+from stanceline.store.dialect import Dialect
 from stanceline.store.projections import PROJECTIONS
 from stanceline.store.rebuild import rebuild_projections
 from stanceline.store.rows import EVENT_COLUMNS, row_to_event
+from stanceline.store.values import to_utc
 
 _NAMES = [c.name for c in EVENT_COLUMNS]
 _DAYS = [(_NAMES.index(name), name) for name in ("occurred_start", "occurred_end")]
