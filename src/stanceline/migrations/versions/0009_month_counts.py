@@ -1,0 +1,40 @@
+"""The month_counts projection (issue 13.5): the timeline's counts per scope, lane, month and
+kind, kept at append so the page of a large log groups nothing per request; filled from the
+log here, in one statement.
+
+Revision ID: 0009
+Revises: 0007
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from stanceline.store.dialect import dialect_for
+from stanceline.store.projections import months
+
+revision = "0009"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Create the table and count the existing log into it."""
+    op.create_table(
+        "month_counts",
+        sa.Column("scope", sa.String(90), primary_key=True),
+        sa.Column("lane", sa.String(80), primary_key=True),
+        sa.Column("month", sa.String(7), primary_key=True),
+        sa.Column("type", sa.String(40), primary_key=True),
+        sa.Column("kind", sa.String(40), primary_key=True),
+        sa.Column("n", sa.BigInteger, nullable=False),
+    )
+    bind = op.get_bind()
+    months.fill(bind, dialect_for(bind.engine.url))
+
+
+def downgrade() -> None:
+    """Drop it."""
+    op.drop_table("month_counts")
