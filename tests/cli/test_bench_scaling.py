@@ -15,7 +15,7 @@ from stanceline.bench.scaling import QUICK_SIZES, SizeResult, add_rows
 from stanceline.cli import app
 
 runner = CliRunner()
-MEASURES = ("as-of p50", "matrix p50", "page GET /", "load")
+MEASURES = ("as-of p50", "matrix p50", "page GET /", "timeline counts", "load")
 
 
 def test_scaling_quick_grows_one_log_and_measures_every_size() -> None:
@@ -39,7 +39,7 @@ def test_scaling_quick_grows_one_log_and_measures_every_size() -> None:
 
 def _size(events: int, as_of_us: float, page_ms: float) -> SizeResult:
     return SizeResult(events, events, 1_000.0, as_of_us / 1e6, as_of_us / 1e6, 0.01, 10,
-                      page_ms, 100.0)
+                      page_ms, 100.0, 0.001, 0.01)
 
 
 def test_the_targets_compare_each_size_with_the_first() -> None:

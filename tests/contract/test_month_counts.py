@@ -98,7 +98,9 @@ def test_the_sql_store_reads_the_table(sql_store: SqlEventStore) -> None:
     made = sql_store.buckets(EventFilter())
     with sql_store.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM month_counts"))
+        conn.execute(sa.text("DELETE FROM lane_counts"))
     assert sql_store.buckets(EventFilter()) == [] and sql_store.count(EventFilter()) == 0
+    assert sql_store.lane_totals(EventFilter()) == {}
     assert sql_store.buckets(_grouped(sql_store, EventFilter())) == made
     sql_store.rebuild()
     assert sql_store.buckets(EventFilter()) == made
@@ -112,9 +114,11 @@ def test_the_migration_fills_the_table_from_an_existing_log(sql_store: SqlEventS
         config.attributes["connection"] = conn
         command.downgrade(config, "0007")
         assert not sa.inspect(conn).has_table("month_counts")
+        assert not sa.inspect(conn).has_table("lane_counts")
     sql_store.migrate()
     with sql_store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT COUNT(*) FROM month_counts")).scalar_one() > 0
+        for table in ("month_counts", "lane_counts"):
+            assert conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one() > 0
     assert {str(f): sql_store.buckets(f) for f in FILTERS} == made
     _agree(sql_store)
 

@@ -9,8 +9,10 @@ import os
 import platform
 import statistics
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -19,9 +21,12 @@ from stanceline.bench.page import measure_page
 from stanceline.bench.report import Measure, Report, Target
 from stanceline.bench.scratch import Scratch, engine_name, scratch_database, server_version
 from stanceline.config import Settings
+from stanceline.domain.lanes import busiest_lanes
 from stanceline.service import Service
+from stanceline.store.base import EventFilter
 from stanceline.store.sql import SqlEventStore
 from stanceline.synthetic import query_space, synthetic_events
+from stanceline.web.chart import MAX_LANES
 
 SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (1_000, 2_000, 4_000)
@@ -42,6 +47,8 @@ class SizeResult:
     matrix_actors: int
     page_ms: float
     page_kib: float
+    timeline: float  # seconds: the page's timeline reads (count, lanes, buckets)
+    grouped: float  # seconds: the same answer grouped from the log, as before month_counts
 
 
 def write_segment(path: Path, start: int, end: int) -> Path:
@@ -69,6 +76,7 @@ def measure_size(scratch: Scratch, workdir: Path, loaded: int, size: int, *, que
     try:
         as_of = measure_as_of(store, scratch, query_space(warmup + queries), warmup)
         matrix = measure_matrix(store, scratch, query_space(matrices, seed=41))
+        timeline, grouped = measure_timeline(store, page_repeats)
         head = store.head()
     finally:
         store.close()
@@ -76,7 +84,24 @@ def measure_size(scratch: Scratch, workdir: Path, loaded: int, size: int, *, que
     return SizeResult(head, summary.read, summary.read / summary.seconds,
                       percentile(as_of.ours, 0.5), percentile(as_of.ours, 0.99),
                       statistics.median(matrix.ours), matrix.actors, page.median_ms,
-                      page.size / 1024)
+                      page.size / 1024, timeline, grouped)
+
+
+def measure_timeline(store: SqlEventStore, repeats: int) -> tuple[float, float]:
+    """Median seconds of what the page's timeline reads of the whole log (its count, the
+    lanes' totals, the busiest lanes' buckets), from month_counts and grouped from the log
+    (a `known_at` after everything: a filter the table cannot answer, the same events)."""
+    def timed(flt: EventFilter) -> float:
+        timings = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            store.count(flt)
+            kept = busiest_lanes(store.lane_totals(flt), MAX_LANES)
+            store.buckets(flt, kept)
+            timings.append(time.perf_counter() - started)
+        return statistics.median(timings)
+
+    return timed(EventFilter()), timed(EventFilter(known_at=datetime(2999, 1, 1, tzinfo=UTC)))
 
 
 def run_scaling(database: str | None = None, *, quick: bool = False,
@@ -130,6 +155,12 @@ def add_rows(report: Report, results: Sequence[SizeResult]) -> None:
             ceiling=first.page_ms if later else None, ceiling_of=base if later else "",
             style="x", target=Target("<=", FLAT) if later
             else Target("<=", PAGE_LIMIT_MS, "value")))
+        report.add(Measure(
+            f"scaling: timeline counts ({at})", result.timeline * 1e3, "ms",
+            "the page's timeline reads (count, lane totals, buckets of the busiest lanes) "
+            "from month_counts",
+            ceiling=result.grouped * 1e3, style="x",
+            ceiling_of="the same answer grouped from the log, as the page did before"))
         report.add(Measure(
             f"scaling: load ({at})", result.load_rate, "events/s",
             f"{result.added:,} events appended to the log of {result.events - result.added:,}"

@@ -269,9 +269,8 @@ class SqlEventStore(RegistryReads):
 
     def buckets(self, flt: EventFilter, kept: Collection[str] | None = None
                 ) -> list[BucketRow]:
-        """Matching dated events counted by (actor, month, stance or type), read from the
-        month_counts projection, or grouped from the log for a filter it cannot answer;
-        with `kept`, the other lanes' are summed under "*"."""
+        """Matching dated events counted by (actor, month, stance or type), from month_counts
+        where it answers the filter; with `kept`, the other lanes' are summed under "*"."""
         scope = months.scope_of(flt)
         with self._read() as conn:
             return months.buckets(conn, scope, flt.type, kept) if scope is not None \

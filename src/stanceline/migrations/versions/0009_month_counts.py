@@ -1,6 +1,6 @@
 """The month_counts projection (issue 13.5): the timeline's counts per scope, lane, month and
-kind, kept at append so the page of a large log groups nothing per request; filled from the
-log here, in one statement.
+kind, and per scope and lane, kept at append so the page of a large log groups nothing per
+request; filled from the log here, one statement per table.
 
 Revision ID: 0009
 Revises: 0007
@@ -21,7 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create the table and count the existing log into it."""
+    """Create the tables and count the existing log into them."""
     op.create_table(
         "month_counts",
         sa.Column("scope", sa.String(90), primary_key=True),
@@ -31,10 +31,19 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(40), primary_key=True),
         sa.Column("n", sa.BigInteger, nullable=False),
     )
+    op.create_table(
+        "lane_counts",
+        sa.Column("scope", sa.String(90), primary_key=True),
+        sa.Column("lane", sa.String(80), primary_key=True),
+        sa.Column("type", sa.String(40), primary_key=True),
+        sa.Column("kind", sa.String(40), primary_key=True),
+        sa.Column("n", sa.BigInteger, nullable=False),
+    )
     bind = op.get_bind()
     months.fill(bind, dialect_for(bind.engine.url))
 
 
 def downgrade() -> None:
-    """Drop it."""
+    """Drop them."""
+    op.drop_table("lane_counts")
     op.drop_table("month_counts")

@@ -1,10 +1,12 @@
-"""month_counts: how many events each (scope, lane, month, type, kind) holds, kept at append,
-so the timeline of a large log reads a few index ranges instead of grouping the whole log.
+"""month_counts and lane_counts: how many events each (scope, lane, month, type, kind) holds,
+and each (scope, lane, type, kind), kept at append, so the timeline of a large log reads a
+few index ranges instead of grouping the whole log.
 
 `scope` is what the page's filters narrow to: "" the whole log, "a:<actor>" the events that
 name an actor (as the log's actor filter finds them), "t:<topic>" a topic's. `lane` is the
-event's main actor ("" for none), `kind` its stance, else its type. "*" as `lane` or `month`
-sums every lane or every dated month; undated events count only under lane "*" and month "".
+event's main actor ("" for none), `kind` its stance, else its type. In month_counts, lane "*"
+sums every lane and month "*" every dated month; undated events count only under lane "*"
+and month "". lane_counts holds each lane's dated events (the busiest lanes are chosen by it).
 A retracted or superseded event still counts, as it does in the timeline's GROUP BY.
 """
 
@@ -40,9 +42,19 @@ month_counts = sa.Table(
     sa.Column("kind", sa.String(40), primary_key=True),
     sa.Column("n", sa.BigInteger, nullable=False),
 )
+lane_counts = sa.Table(
+    "lane_counts",
+    metadata,
+    sa.Column("scope", sa.String(90), primary_key=True),
+    sa.Column("lane", sa.String(80), primary_key=True),
+    sa.Column("type", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(40), primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
 
 WANTS = OfType(frozenset(), negate=True)  # every event
-COLUMNS = ("scope", "lane", "month", "type", "kind", "n")
+MONTH_KEY = ("scope", "lane", "month", "type", "kind")
+LANE_KEY = ("scope", "lane", "type", "kind")
 
 
 def scopes(event: RecordedEvent) -> list[str]:
@@ -53,31 +65,43 @@ def scopes(event: RecordedEvent) -> list[str]:
     return found + ([f"t:{event.topic}"] if event.topic else [])
 
 
-def _cells(event: RecordedEvent) -> list[tuple[str, str, str, str, str]]:
+def _cells(event: RecordedEvent) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The month_counts and lane_counts cells an event adds one to."""
     kind = str(event.data.get("stance") or event.type)
     lane = event.actor or ""
+    found = scopes(event)
     if event.occurred_start is None:
-        places = [(ALL, UNDATED)]
-    else:
-        month = event.occurred_start.strftime("%Y-%m")
-        places = [(lane, month), (lane, ALL), (ALL, month), (ALL, ALL)]
-    return [(scope, where, when, event.type, kind)
-            for scope in scopes(event) for where, when in places]
+        return [(scope, ALL, UNDATED, event.type, kind) for scope in found], []
+    month = event.occurred_start.strftime("%Y-%m")
+    return ([(scope, where, when, event.type, kind) for scope in found
+             for where, when in ((lane, month), (ALL, month), (ALL, ALL))],
+            [(scope, lane, event.type, kind) for scope in found])
+
+
+def _upsert(conn: Connection, dialect: Dialect, table: str, key: Sequence[str],
+            added: Counter[tuple[str, ...]]) -> None:
+    if added:
+        conn.exec_driver_sql(
+            dialect.insert_sql(table, (*key, "n"), f" ON CONFLICT ({', '.join(key)}) "
+                               f"DO UPDATE SET n = {table}.n + excluded.n"),
+            [(*cell, n) for cell, n in sorted(added.items())])
 
 
 def apply(conn: Connection, dialect: Dialect, new: Sequence[RecordedEvent]) -> None:
     """Add each event to its cells, summed over the batch first (one upsert per cell)."""
-    added = Counter(cell for event in new for cell in _cells(event))
-    keys = ", ".join(COLUMNS[:-1])
-    conn.exec_driver_sql(
-        dialect.insert_sql("month_counts", COLUMNS,
-                           f" ON CONFLICT ({keys}) DO UPDATE SET n = month_counts.n + excluded.n"),
-        [(*cell, n) for cell, n in sorted(added.items())])
+    months: Counter[tuple[str, ...]] = Counter()
+    lanes: Counter[tuple[str, ...]] = Counter()
+    for event in new:
+        in_months, in_lanes = _cells(event)
+        months.update(in_months)
+        lanes.update(in_lanes)
+    _upsert(conn, dialect, "month_counts", MONTH_KEY, months)
+    _upsert(conn, dialect, "lane_counts", LANE_KEY, lanes)
 
 
 def fill(conn: Connection, dialect: Dialect) -> None:
-    """Count the whole log into the (empty) table in one statement: rebuild and the 0009
-    migration."""
+    """Count the whole log into the (empty) table in one statement: the rebuild (run after
+    the replayed projections, so event_refs is whole) and the 0009 migration."""
     month = sa.func.coalesce(dialect.month(events.c.occurred_start), UNDATED)
     kind, lane = _kind(dialect), _lane()
 
@@ -101,18 +125,15 @@ def fill(conn: Connection, dialect: Dialect) -> None:
 
     cells = sa.union_all(
         placed(each.c.lane, each.c.month).where(dated),
-        placed(each.c.lane, every).where(dated),
         placed(every, each.c.month),
         placed(every, every).where(dated),
     ).subquery()
     columns = list(cells.c)
     conn.execute(month_counts.insert().from_select(
-        list(COLUMNS), sa.select(*columns, sa.func.count()).group_by(*columns)))
-
-
-def rebuild(conn: Connection, dialect: Dialect) -> None:
-    """One set-based statement (after the replayed projections: it reads event_refs)."""
-    fill(conn, dialect)
+        [*MONTH_KEY, "n"], sa.select(*columns, sa.func.count()).group_by(*columns)))
+    keys = [each.c.scope, each.c.lane, each.c.type, each.c.kind]
+    conn.execute(lane_counts.insert().from_select(
+        [*LANE_KEY, "n"], sa.select(*keys, sa.func.count()).where(dated).group_by(*keys)))
 
 
 def grouped(conn: Connection, dialect: Dialect, where: Sequence[ColumnElement[bool]]
@@ -145,24 +166,23 @@ def scope_of(flt: EventFilter, *, cursor: bool = True) -> str | None:
     return "" if flt.topic is None else f"t:{flt.topic}"
 
 
-def _of(scope: str, type_: str | None) -> list[ColumnElement[bool]]:
-    found = [month_counts.c.scope == scope]
-    return found if type_ is None else [*found, month_counts.c.type == type_]
+def _of(table: sa.Table, scope: str, type_: str | None) -> list[ColumnElement[bool]]:
+    found = [table.c.scope == scope]
+    return found if type_ is None else [*found, table.c.type == type_]
 
 
 def count(conn: Connection, scope: str, type_: str | None) -> int:
     """How many events the scope holds (of a type), dated or not."""
     query = sa.select(sa.func.coalesce(sa.func.sum(month_counts.c.n), 0)).where(
-        *_of(scope, type_), month_counts.c.lane == ALL,
+        *_of(month_counts, scope, type_), month_counts.c.lane == ALL,
         month_counts.c.month.in_([ALL, UNDATED]))
     return int(conn.execute(query).scalar_one())
 
 
 def lane_totals(conn: Connection, scope: str, type_: str | None) -> dict[str, int]:
     """Each lane's number of dated events in the scope (of a type)."""
-    query = (sa.select(month_counts.c.lane, sa.func.sum(month_counts.c.n))
-             .where(*_of(scope, type_), month_counts.c.month == ALL, month_counts.c.lane != ALL)
-             .group_by(month_counts.c.lane))
+    query = (sa.select(lane_counts.c.lane, sa.func.sum(lane_counts.c.n))
+             .where(*_of(lane_counts, scope, type_)).group_by(lane_counts.c.lane))
     return {str(lane): int(n) for lane, n in conn.execute(query)}
 
 
@@ -172,7 +192,7 @@ def buckets(conn: Connection, scope: str, type_: str | None,
     and the rest under OTHERS (every lane's month minus the kept lanes')."""
     month, n = month_counts.c.month, sa.func.sum(month_counts.c.n)
     lane = month_counts.c.lane
-    where = [*_of(scope, type_), month.not_in([ALL, UNDATED])]
+    where = [*_of(month_counts, scope, type_), month.not_in([ALL, UNDATED])]
     picked = lane != ALL if kept is None else lane.in_(sorted(kept))
     query = (sa.select(lane, month, month_counts.c.kind, n).where(*where, picked)
              .group_by(lane, month, month_counts.c.kind))
@@ -190,4 +210,4 @@ def buckets(conn: Connection, scope: str, type_: str | None,
     return sorted(found)
 
 
-PROJECTION = Projection("month_counts", (month_counts,), WANTS, apply, rebuild)
+PROJECTION = Projection("month_counts", (month_counts, lane_counts), WANTS, apply, fill)
