@@ -254,26 +254,23 @@ class SqlEventStore(RegistryReads):
 
     def count(self, flt: EventFilter) -> int:
         """How many events match a filter (its `after` and `limit` ignored)."""
-        scope = months.scope_of(flt, cursor=False)
         query = sa.select(sa.func.count()).select_from(events).where(*self._where(flt, after=0))
         with self._read() as conn:
-            return months.count(conn, scope, flt.type) if scope is not None \
+            return months.count(conn, flt) if months.answers(flt, cursor=False) \
                 else int(conn.execute(query).scalar_one())
 
     def lane_totals(self, flt: EventFilter) -> dict[str, int]:
         """Matching dated events counted by lane actor (the busiest keep a timeline lane)."""
-        scope = months.scope_of(flt)
         with self._read() as conn:
-            return months.lane_totals(conn, scope, flt.type) if scope is not None \
+            return months.lane_totals(conn, flt) if months.answers(flt) \
                 else lane_totals(months.grouped(conn, self.sql, self._where(flt)))
 
     def buckets(self, flt: EventFilter, kept: Collection[str] | None = None
                 ) -> list[BucketRow]:
         """Matching dated events counted by (actor, month, stance or type), from month_counts
         where it answers the filter; with `kept`, the other lanes' are summed under "*"."""
-        scope = months.scope_of(flt)
         with self._read() as conn:
-            return months.buckets(conn, scope, flt.type, kept) if scope is not None \
+            return months.buckets(conn, flt, kept) if months.answers(flt) \
                 else fold(months.grouped(conn, self.sql, self._where(flt)), kept)
 
     def _where(self, flt: EventFilter, after: int | None = None) -> list[ColumnElement[bool]]:

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(40), primary_key=True),
         sa.Column("kind", sa.String(40), primary_key=True),
         sa.Column("n", sa.BigInteger, nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "lane_counts",
@@ -38,6 +39,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(40), primary_key=True),
         sa.Column("kind", sa.String(40), primary_key=True),
         sa.Column("n", sa.BigInteger, nullable=False),
+        sqlite_with_rowid=False,
     )
     bind = op.get_bind()
     months.fill(bind, dialect_for(bind.engine.url))

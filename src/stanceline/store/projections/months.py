@@ -2,12 +2,13 @@
 and each (scope, lane, type, kind), kept at append, so the timeline of a large log reads a
 few index ranges instead of grouping the whole log.
 
-`scope` is what the page's filters narrow to: "" the whole log, "a:<actor>" the events that
-name an actor (as the log's actor filter finds them), "t:<topic>" a topic's. `lane` is the
-event's main actor ("" for none), `kind` its stance, else its type. In month_counts, lane "*"
-sums every lane and month "*" every dated month; undated events count only under lane "*"
-and month "". lane_counts holds each lane's dated events (the busiest lanes are chosen by it).
-A retracted or superseded event still counts, as it does in the timeline's GROUP BY.
+`scope` is what the page's filters narrow to: "" the whole log, "t:<topic>" a topic's, and
+"n:<actor>" the events that name an actor on another actor's lane (a meeting's participant,
+a speaker): an actor's events, as the log's actor filter finds them, are its own lane in ""
+and its "n:" scope. `lane` is the event's main actor ("" for none), `kind` its stance, else
+its type. In month_counts, lane "*" sums every lane, month "*" every dated month and month ""
+holds the undated events; lane_counts holds each lane's dated events (the busiest lanes are
+chosen by it). A retracted or superseded event still counts, as in the timeline's GROUP BY.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain.events import RecordedEvent, event_actors
-from stanceline.domain.lanes import OTHERS, BucketRow
-from stanceline.domain.projections import STANCE
+from stanceline.domain.lanes import OTHERS, BucketRow, fold
 from stanceline.store.base import EventFilter
 from stanceline.store.dialect import Dialect
 from stanceline.store.projections.base import OfType, Projection
@@ -41,6 +41,8 @@ month_counts = sa.Table(
     sa.Column("type", sa.String(40), primary_key=True),
     sa.Column("kind", sa.String(40), primary_key=True),
     sa.Column("n", sa.BigInteger, nullable=False),
+    # On SQLite the primary key is then the table itself: an upsert writes one b-tree, not two.
+    sqlite_with_rowid=False,
 )
 lane_counts = sa.Table(
     "lane_counts",
@@ -50,6 +52,7 @@ lane_counts = sa.Table(
     sa.Column("type", sa.String(40), primary_key=True),
     sa.Column("kind", sa.String(40), primary_key=True),
     sa.Column("n", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 WANTS = OfType(frozenset(), negate=True)  # every event
@@ -58,10 +61,10 @@ LANE_KEY = ("scope", "lane", "type", "kind")
 
 
 def scopes(event: RecordedEvent) -> list[str]:
-    """The scopes an event counts in (the log's actor filter: a stance's own actor, and every
-    actor `event_actors` names)."""
-    named = [event.actor] if event.type == STANCE and event.actor else []
-    found = ["", *(f"a:{a}" for a in dict.fromkeys(named + event_actors(event)))]
+    """The scopes an event counts in: the whole log, its topic's, and one for each actor it
+    names besides its lane's (`event_actors` names the others)."""
+    lane = event.actor or ""
+    found = ["", *(f"n:{a}" for a in event_actors(event) if a != lane)]
     return found + ([f"t:{event.topic}"] if event.topic else [])
 
 
@@ -71,7 +74,8 @@ def _cells(event: RecordedEvent) -> tuple[list[tuple[str, ...]], list[tuple[str,
     lane = event.actor or ""
     found = scopes(event)
     if event.occurred_start is None:
-        return [(scope, ALL, UNDATED, event.type, kind) for scope in found], []
+        return [(scope, where, UNDATED, event.type, kind) for scope in found
+                for where in (lane, ALL)], []
     month = event.occurred_start.strftime("%Y-%m")
     return ([(scope, where, when, event.type, kind) for scope in found
              for where, when in ((lane, month), (ALL, month), (ALL, ALL))],
@@ -111,10 +115,9 @@ def fill(conn: Connection, dialect: Dialect) -> None:
 
     each = sa.union_all(
         per_event(sa.literal("")),
-        per_event(sa.literal("a:") + events.c.actor).where(events.c.type == STANCE,
-                                                           events.c.actor.is_not(None)),
-        per_event(sa.literal("a:") + event_refs.c.actor).select_from(
-            events.join(event_refs, event_refs.c.position == events.c.position)),
+        per_event(sa.literal("n:") + event_refs.c.actor).select_from(
+            events.join(event_refs, event_refs.c.position == events.c.position)).where(
+            event_refs.c.actor != lane),
         per_event(sa.literal("t:") + events.c.topic).where(events.c.topic.is_not(None)),
     ).subquery()
     every = sa.literal_column(f"'{ALL}'", sa.String)
@@ -124,7 +127,7 @@ def fill(conn: Connection, dialect: Dialect) -> None:
         return sa.select(each.c.scope, where, when, each.c.type, each.c.kind)
 
     cells = sa.union_all(
-        placed(each.c.lane, each.c.month).where(dated),
+        placed(each.c.lane, each.c.month),
         placed(every, each.c.month),
         placed(every, every).where(dated),
     ).subquery()
@@ -154,51 +157,60 @@ def _lane() -> ColumnElement[str]:
     return sa.func.coalesce(events.c.actor, "")
 
 
-def scope_of(flt: EventFilter, *, cursor: bool = True) -> str | None:
-    """The scope answering a filter, or None when the table cannot (a recording time, a
-    recorder, dates, a cursor, or an actor and a topic at once): the caller groups the log."""
-    if (flt.known_at is not None or flt.recorded_by is not None or flt.occurred_from is not None
-            or flt.occurred_to is not None or (cursor and flt.after)
-            or (flt.actor is not None and flt.topic is not None)):
-        return None
+def answers(flt: EventFilter, *, cursor: bool = True) -> bool:
+    """Whether the tables answer a filter: not for a recording time, a recorder, dates, a
+    cursor, or an actor and a topic at once (the caller then groups the log)."""
+    return not (flt.known_at is not None or flt.recorded_by is not None
+                or flt.occurred_from is not None or flt.occurred_to is not None
+                or (cursor and flt.after) or (flt.actor is not None and flt.topic is not None))
+
+
+def _of(table: sa.Table, flt: EventFilter) -> list[ColumnElement[bool]]:
+    """The rows of a filter's events: an actor's lane and its "n:" scope, or one scope."""
     if flt.actor is not None:
-        return f"a:{flt.actor}"
-    return "" if flt.topic is None else f"t:{flt.topic}"
+        found = [sa.or_(sa.and_(table.c.scope == "", table.c.lane == flt.actor),
+                        table.c.scope == f"n:{flt.actor}")]
+    else:
+        found = [table.c.scope == ("" if flt.topic is None else f"t:{flt.topic}")]
+    return found if flt.type is None else [*found, table.c.type == flt.type]
 
 
-def _of(table: sa.Table, scope: str, type_: str | None) -> list[ColumnElement[bool]]:
-    found = [table.c.scope == scope]
-    return found if type_ is None else [*found, table.c.type == type_]
+def _total(conn: Connection, query: sa.Select[Any]) -> int:
+    return int(conn.execute(query).scalar_one() or 0)
 
 
-def count(conn: Connection, scope: str, type_: str | None) -> int:
-    """How many events the scope holds (of a type), dated or not."""
-    query = sa.select(sa.func.coalesce(sa.func.sum(month_counts.c.n), 0)).where(
-        *_of(month_counts, scope, type_), month_counts.c.lane == ALL,
-        month_counts.c.month.in_([ALL, UNDATED]))
-    return int(conn.execute(query).scalar_one())
+def count(conn: Connection, flt: EventFilter) -> int:
+    """How many events match, dated or not."""
+    n = sa.func.sum(month_counts.c.n)
+    if flt.actor is None:
+        return _total(conn, sa.select(n).where(*_of(month_counts, flt), month_counts.c.lane == ALL,
+                                               month_counts.c.month.in_([ALL, UNDATED])))
+    undated = sa.select(n).where(*_of(month_counts, flt), month_counts.c.lane != ALL,
+                                 month_counts.c.month == UNDATED)
+    return _total(conn, undated) + sum(lane_totals(conn, flt).values())
 
 
-def lane_totals(conn: Connection, scope: str, type_: str | None) -> dict[str, int]:
-    """Each lane's number of dated events in the scope (of a type)."""
+def lane_totals(conn: Connection, flt: EventFilter) -> dict[str, int]:
+    """Each lane's number of dated matching events."""
     query = (sa.select(lane_counts.c.lane, sa.func.sum(lane_counts.c.n))
-             .where(*_of(lane_counts, scope, type_)).group_by(lane_counts.c.lane))
+             .where(*_of(lane_counts, flt)).group_by(lane_counts.c.lane))
     return {str(lane): int(n) for lane, n in conn.execute(query)}
 
 
-def buckets(conn: Connection, scope: str, type_: str | None,
-            kept: Collection[str] | None) -> list[BucketRow]:
-    """The scope's dated counts by (lane, month, kind): of every lane, or of the `kept` lanes
-    and the rest under OTHERS (every lane's month minus the kept lanes')."""
+def buckets(conn: Connection, flt: EventFilter, kept: Collection[str] | None
+            ) -> list[BucketRow]:
+    """The dated matching events by (lane, month, kind): of every lane, or of the `kept`
+    lanes and the rest under OTHERS (every lane's month minus the kept lanes'; an actor's
+    few lanes are folded as they are read)."""
     month, n = month_counts.c.month, sa.func.sum(month_counts.c.n)
     lane = month_counts.c.lane
-    where = [*_of(month_counts, scope, type_), month.not_in([ALL, UNDATED])]
-    picked = lane != ALL if kept is None else lane.in_(sorted(kept))
+    where = [*_of(month_counts, flt), month.not_in([ALL, UNDATED])]
+    picked = lane != ALL if kept is None or flt.actor is not None else lane.in_(sorted(kept))
     query = (sa.select(lane, month, month_counts.c.kind, n).where(*where, picked)
              .group_by(lane, month, month_counts.c.kind))
     found = [(str(a), str(m), str(k), int(c)) for a, m, k, c in conn.execute(query)]
-    if kept is None:
-        return sorted(found)
+    if kept is None or flt.actor is not None:
+        return fold(found, kept)
     others: Counter[tuple[str, str]] = Counter()
     for _, m, k, c in found:
         others[(m, k)] -= c
