@@ -185,6 +185,7 @@ class TimelineAnswer:
     total: int
     events: list[RecordedEvent]
     buckets: list[Bucket]
+    folded: int = 0  # how many actors' buckets are summed under the lane "*"
 
 
 @dataclass(frozen=True, slots=True)

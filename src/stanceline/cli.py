@@ -727,6 +727,9 @@ def bench(
         min=1, help="single appends to time (default 1,000; 100 with --quick)")] = None,
     quick: Annotated[bool, typer.Option(
         "--quick", help="small and short, for CI: 2,000 events, 1 s HTTP phases")] = False,
+    scaling: Annotated[bool, typer.Option(
+        "--scaling", help="the scaling table instead: as-of, matrix, page and load on one log "
+                          "grown to 10k, 100k and 1M events (1k, 2k, 4k with --quick)")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Measure load, append, as-of (in-process and HTTP), matrix and replay on a synthetic log,
@@ -734,7 +737,8 @@ def bench(
     from stanceline import bench as benchmark
 
     try:
-        report = benchmark.run(events=events, database=database, appends=appends, quick=quick)
+        report = benchmark.run_scaling(database, quick=quick) if scaling else \
+            benchmark.run(events=events, database=database, appends=appends, quick=quick)
     except StancelineError as exc:
         raise fail(exc.detail) from None
     typer.echo(benchmark.main_report(report, as_json))

@@ -63,6 +63,7 @@ from stanceline.domain.events import (
     from_envelope,
     prepare,
 )
+from stanceline.domain.lanes import busiest_lanes
 from stanceline.domain.payloads import IDENT_PATTERN, PAYLOADS
 from stanceline.domain.projections import claim_of
 from stanceline.domain.quotes import passage
@@ -569,9 +570,10 @@ class Service:
 
     def timeline(self, *, actor: str | None = None, topic: str | None = None,
                  type: str | None = None, known_at: str | None = None,
-                 max_events: int = 2_000) -> TimelineAnswer:
+                 max_events: int = 2_000, max_lanes: int | None = None) -> TimelineAnswer:
         """What the timeline draws: every matching event when there are at most `max_events`,
-        else counts per (actor, month, stance or type), so a large log stays drawable."""
+        else counts per (actor, month, stance or type), so a large log stays drawable; with
+        `max_lanes`, only the busiest actors keep their counts, the others' summed as "*"."""
         moment = None if known_at is None else self.known_at(known_at)
         actor, topic, type = self._event_names(actor, topic, type)
         flt = EventFilter(actor=actor, topic=topic, type=type, known_at=moment,
@@ -579,8 +581,14 @@ class Service:
         total = self.store.count(flt)
         if total <= max_events:
             return TimelineAnswer(total, self.store.read(flt), [])
-        return TimelineAnswer(total, [], [Bucket(a, m, k, n)
-                                          for a, m, k, n in self.store.buckets(flt)])
+        kept, folded = None, 0
+        if max_lanes is not None:
+            totals = self.store.lane_totals(flt)
+            if len(totals) > max_lanes:
+                kept = busiest_lanes(totals, max_lanes)
+                folded = len(totals) - max_lanes
+        return TimelineAnswer(total, [], [Bucket(a, m, k, n) for a, m, k, n
+                                          in self.store.buckets(flt, kept)], folded)
 
     # -- dates --------------------------------------------------------------------------
     def as_of(self, text: str, name: str = "as_of", *, first_day: bool = False) -> date:

@@ -86,7 +86,24 @@ def answers(store: EventStore) -> dict[str, object]:
                                           for d in store.documents()}),
         "stance_pairs": (store.stance_pairs(), store.changed_pairs(date(2000, 1, 1),
                                                                    date(2030, 1, 1))),
+        "month_counts": [timeline_counts(store, f) for f in timeline_filters(store, actors)],
     }
+
+
+def timeline_filters(store: EventStore, actors: list[str]) -> list[EventFilter]:
+    """The filters the page's timeline passes: none, an actor, a topic, a type, two."""
+    topics = sorted({e.topic for e in store.iter_all() if e.topic})
+    return [EventFilter(), EventFilter(type="stance.declared"),
+            *(EventFilter(actor=a) for a in actors), *(EventFilter(topic=t) for t in topics),
+            *(EventFilter(actor=a, type="meeting.held") for a in actors[:3])]
+
+
+def timeline_counts(store: EventStore, flt: EventFilter) -> tuple[object, ...]:
+    """What the timeline of a large log reads: the count, each lane's, the buckets, and the
+    buckets with only the busiest lane kept."""
+    lanes = store.lane_totals(flt)
+    busiest = sorted(lanes, key=lambda a: (-lanes[a], a))[:1]
+    return store.count(flt), lanes, store.buckets(flt), store.buckets(flt, busiest)
 
 
 @contextmanager

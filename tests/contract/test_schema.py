@@ -28,5 +28,5 @@ def test_migrated_database_equals_the_metadata(engine: str,
 def test_every_projection_table_is_on_the_one_metadata() -> None:
     tables = {t.name for p in PROJECTIONS for t in p.tables}
     assert tables == {"event_refs", "voids", "claims", "actors", "actor_aliases", "topics",
-                      "documents", "citations", "stance_pairs"}
+                      "documents", "citations", "stance_pairs", "month_counts", "lane_counts"}
     assert set(metadata.tables) == tables | {"events", "checkpoints"}

@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from stanceline.bench.report import Measure, Report, Target, main_report
 from stanceline.bench.runner import Plan, run
+from stanceline.bench.scaling import run_scaling
 
-__all__ = ["Measure", "Plan", "Report", "Target", "main_report", "run"]
+__all__ = ["Measure", "Plan", "Report", "Target", "main_report", "run", "run_scaling"]

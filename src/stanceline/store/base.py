@@ -205,8 +205,14 @@ class DocumentReads(Protocol):
 class TimelineReads(Protocol):
     """What the timeline draws when the matching events are too many to list."""
 
-    def buckets(self, flt: EventFilter) -> list[tuple[str, str, str, int]]:
-        """Matching events counted by (lane actor, month of occurred_start, stance or type)."""
+    def lane_totals(self, flt: EventFilter) -> dict[str, int]:
+        """Matching dated events counted by lane actor ("" for none)."""
+        ...
+
+    def buckets(self, flt: EventFilter, kept: Collection[str] | None = None
+                ) -> list[tuple[str, str, str, int]]:
+        """Matching dated events counted by (lane actor, month of occurred_start, stance or
+        type); with `kept`, only those lanes keep their rows, the others' summed under "*"."""
         ...
 
 

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from stanceline.domain import corrections, imports, integrity, projections
+from stanceline.domain import corrections, imports, integrity, lanes, projections
 from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport, verify_chain
 from stanceline.domain.checkpoint import Checkpoint, Signer
@@ -277,15 +277,24 @@ class InMemoryStore:
         """How many events match."""
         return sum(1 for e in self._log() if matches(e, flt))
 
-    def buckets(self, flt: EventFilter) -> list[tuple[str, str, str, int]]:
-        """Matching dated events counted by (actor, month, stance or type)."""
+    def lane_totals(self, flt: EventFilter) -> dict[str, int]:
+        """Matching dated events counted by lane actor."""
+        return lanes.lane_totals(self._grouped(flt))
+
+    def buckets(self, flt: EventFilter, kept: Collection[str] | None = None
+                ) -> list[lanes.BucketRow]:
+        """Matching dated events counted by (actor, month, stance or type); with `kept`, the
+        other lanes' are summed under "*"."""
+        return lanes.fold(self._grouped(flt), kept)
+
+    def _grouped(self, flt: EventFilter) -> list[lanes.BucketRow]:
         counts: dict[tuple[str, str, str], int] = {}
         for event in self._log():
             if matches(event, flt) and event.occurred_start is not None:
                 key = (event.actor or "", event.occurred_start.strftime("%Y-%m"),
                        str(event.data.get("stance") or event.type))
                 counts[key] = counts.get(key, 0) + 1
-        return sorted((*k, n) for k, n in counts.items())
+        return [(*k, n) for k, n in counts.items()]
 
     def close(self) -> None:
         """Nothing to release."""

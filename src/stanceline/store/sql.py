@@ -21,6 +21,7 @@ from stanceline.domain.append import Appended, dedupe_batch, plan_append
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport
 from stanceline.domain.checkpoint import Checkpoint, Signer
 from stanceline.domain.events import PreparedEvent, RecordedEvent, utc_now
+from stanceline.domain.lanes import BucketRow, fold, lane_totals
 from stanceline.domain.projections import (
     STANCE,
     Change,
@@ -40,6 +41,7 @@ from stanceline.store.projections import (
     PROJECTIONS,
     Projection,
     event_refs,
+    months,
     stance_pairs,
     voids,
 )
@@ -238,18 +240,22 @@ class SqlEventStore(RegistryReads):
         """How many events match a filter (its `after` and `limit` ignored)."""
         query = sa.select(sa.func.count()).select_from(events).where(*self._where(flt, after=0))
         with self._read() as conn:
-            return int(conn.execute(query).scalar_one())
+            return months.count(conn, flt) if months.answers(flt, cursor=False) \
+                else int(conn.execute(query).scalar_one())
 
-    def buckets(self, flt: EventFilter) -> list[tuple[str, str, str, int]]:
-        """Matching dated events counted by (actor, month, stance or type), in the database."""
-        month = self.sql.month(events.c.occurred_start)
-        kind = sa.func.coalesce(self.sql.json_text(events.c.data, "stance"), events.c.type)
-        lane = sa.func.coalesce(events.c.actor, "")
-        query = (sa.select(lane, month, kind, sa.func.count())
-                 .where(*self._where(flt), events.c.occurred_start.is_not(None))
-                 .group_by(lane, month, kind))
+    def lane_totals(self, flt: EventFilter) -> dict[str, int]:
+        """Matching dated events counted by lane actor (the busiest keep a timeline lane)."""
         with self._read() as conn:
-            return sorted((str(a), str(m), str(k), int(n)) for a, m, k, n in conn.execute(query))
+            return months.lane_totals(conn, flt) if months.answers(flt) \
+                else lane_totals(months.grouped(conn, self.sql, self._where(flt)))
+
+    def buckets(self, flt: EventFilter, kept: Collection[str] | None = None
+                ) -> list[BucketRow]:
+        """Matching dated events counted by (actor, month, stance or type), from month_counts
+        where it answers the filter; with `kept`, the other lanes' are summed under "*"."""
+        with self._read() as conn:
+            return months.buckets(conn, flt, kept) if months.answers(flt) \
+                else fold(months.grouped(conn, self.sql, self._where(flt)), kept)
 
     def _where(self, flt: EventFilter, after: int | None = None) -> list[ColumnElement[bool]]:
         """The conditions of a filter on the log (the in-memory store's `matches`)."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from stanceline.answers import Bucket
 from stanceline.dates import parse_edtf, parse_open_edtf
+from stanceline.domain import lanes as lane_rules
 from stanceline.domain.projections import Claim
 from stanceline.errors import InvalidDate
 
@@ -64,7 +65,8 @@ TOPIC_SHORT: dict[str, str] = {
     "ceasefire": "ceasefire", "military-aid": "military aid",
 }
 WORLD = ""  # the lane of events with no main actor (meetings, agreements)
-OTHERS = "*"  # the lane that aggregates the actors beyond the busiest ones
+OTHERS = lane_rules.OTHERS  # the lane that aggregates the actors beyond the busiest ones
+MAX_LANES = 30  # the busiest actors that keep a lane of their own in a large log
 
 
 def day_number(day: date) -> int:
@@ -389,19 +391,21 @@ def event_marks(events: Iterable[Any], names: Mapping[str, tuple[str, str]],
 
 
 def aggregate(buckets: Sequence[Bucket], names: Mapping[str, tuple[str, str]],
-              max_lanes: int = 30, max_blocks: int = 1_200) -> tuple[list[Block], list[Lane],
-                                                                      str, int]:
+              max_lanes: int = MAX_LANES, max_blocks: int = 1_200, folded: int = 0
+              ) -> tuple[list[Block], list[Lane], str, int]:
     """Coarsen `Service.timeline` buckets until they are few enough to draw as DOM nodes.
 
-    The busiest `max_lanes` actors keep a lane each and the rest share one; months merge into
-    quarters or years until at most `max_blocks` blocks remain. Returns blocks, lanes, the
-    period used and how many actors were folded into the shared lane.
+    The busiest `max_lanes` actors keep a lane each and the rest share one (`folded` actors
+    are already summed in it); months merge into quarters or years until at most
+    `max_blocks` blocks remain. Returns blocks, lanes, the period used and how many actors
+    share the last lane.
     """
     per_lane: Counter[str] = Counter()
     for bucket in buckets:
-        per_lane[bucket.actor] += bucket.count
-    kept = {a for a, _ in per_lane.most_common(max_lanes)}
-    hidden = len(per_lane) - len(kept)
+        if bucket.actor != OTHERS:
+            per_lane[bucket.actor] += bucket.count
+    kept = set(lane_rules.busiest_lanes(per_lane, max_lanes))
+    hidden = folded + len(per_lane) - len(kept)
     # One pass to integer period keys (month, quarter, year index) so that choosing the
     # coarsest-needed period is a few set sizes, not a regrouping per candidate.
     rows: list[tuple[str, tuple[int, int, int], str, int]] = []

@@ -142,7 +142,8 @@ def build_page(service: Service, state: PageState, unknown: Sequence[str] = ()
     topic_titles = {t.topic: t.title for t in topics}
 
     timeline_data = service.timeline(actor=state.actor, topic=state.topic, type=state.type,
-                                     known_at=state.known_at, max_events=TIMELINE_EVENTS)
+                                     known_at=state.known_at, max_events=TIMELINE_EVENTS,
+                                     max_lanes=chart.MAX_LANES)
     as_of_day = chart.day_number(day)
     selected = _selected(service, state, notices)
     earlier: list[EventView] = []
@@ -400,7 +401,7 @@ def _large(service: Service, state: PageState, data: TimelineAnswer,
            names: Mapping[str, tuple[str, str]]
            ) -> tuple[chart.Timeline, list[EventView], More | None]:
     """Too many events to draw: aggregated blocks, and the list one cursor page at a time."""
-    blocks, lanes, period, hidden = chart.aggregate(data.buckets, names)
+    blocks, lanes, period, hidden = chart.aggregate(data.buckets, names, folded=data.folded)
     for block in blocks:
         # A block opens the events of its actor: the list then pages through just those.
         block.href = state.query(actor=block.lane, after=0) \

@@ -13,6 +13,7 @@ from stanceline.store.projections import (
     directory,
     documents,
     event_refs,
+    months,
     stance_pairs,
     voids,
 )
@@ -25,6 +26,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     directory.PROJECTION,
     documents.PROJECTION,
     stance_pairs.PROJECTION,
+    months.PROJECTION,
 )
 
 __all__ = ["PROJECTIONS", "Projection"]
