@@ -23,6 +23,7 @@ import typer
 from stanceline.answers import Answer
 from stanceline.config import Settings
 from stanceline.domain.chain import ChainReport
+from stanceline.domain.checkpoint import Checkpoint
 from stanceline.domain.events import format_timestamp
 from stanceline.domain.projections import Evidence, Stance
 from stanceline.errors import StancelineError
@@ -319,11 +320,11 @@ def verify(
         bypass = service.guard_bypass()
         if saved is None:
             return service.verify(deep), bypass, ""
-        report, checkpoint = service.verify_against(saved, trusted)
+        report = service.verify_against(saved, trusted)
         if report.ok and deep:
             report = service.verify(deep)
-        return report, bypass, (f", extends the checkpoint of position {checkpoint.position} "
-                                f"signed {format_timestamp(checkpoint.signed_at)}")
+        return report, bypass, (f", extends the checkpoint of position {saved.position} "
+                                f"signed {format_timestamp(saved.signed_at)}")
 
     report, bypass, extends = run(database, check)
     # Reported, not failed: the chain may be intact, but the triggers do not bind. On the
@@ -342,17 +343,18 @@ def verify(
     raise fail(f"chain broken at position {report.broken_at}: {report.detail}{guards}")
 
 
-def _checkpoint_file(path: Path) -> dict[str, Any]:
-    """A saved checkpoint's JSON, or one line saying why it cannot be read."""
+def _checkpoint_file(path: Path) -> Checkpoint:
+    """A saved checkpoint, or one line saying why it cannot be read."""
     try:
         wire = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise fail(f"{path}: {exc.strerror or exc}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise fail(f"{path}: not a checkpoint (invalid JSON: {exc})") from None
-    if not isinstance(wire, dict):
-        raise fail(f"{path}: not a checkpoint (a JSON object is expected)")
-    return wire
+    try:
+        return Checkpoint.of(wire)
+    except StancelineError as exc:
+        raise fail(f"{path}: {exc.detail}") from None
 
 
 def _key_text(given: str) -> str:

@@ -342,13 +342,13 @@ class Service:
         head's, else one signed now (under the write lock) and stored."""
         return self.store.checkpoint(self.signer())
 
-    def verify_against(self, wire: Mapping[str, Any], public_key: str | None = None
-                       ) -> tuple[ChainReport, Checkpoint]:
+    def verify_against(self, saved: Checkpoint, public_key: str | None = None
+                       ) -> ChainReport:
         """Whether the log still extends a checkpoint saved earlier: signed by the trusted
         key (`public_key`, else the configured key's public half; CheckpointRefused if
         neither or another key signed it), its row has its hash, the whole chain walks, and
-        no row after it was recorded before it was signed."""
-        saved = Checkpoint.of(wire)
+        no row after it was recorded before it was signed (`Checkpoint.of` reads one saved
+        as JSON)."""
         if public_key is not None:
             trusted = trusted_key(public_key)
         else:
@@ -360,13 +360,13 @@ class Service:
         check_signature(saved, trusted)
         report = self.store.verify()
         if not report.ok:
-            return report, saved
+            return report
         finding = check_extension(saved, report.events,
                                   self.store.iter_all(max(saved.position - 1, 0)))
         if finding is not None:
             return replace(report, ok=False, broken_at=finding[0],
-                           detail=f"the log does not extend the checkpoint: {finding[1]}"), saved
-        return report, saved
+                           detail=f"the log does not extend the checkpoint: {finding[1]}")
+        return report
 
     def head(self) -> int:
         """The last position of the log (0 when it is empty)."""

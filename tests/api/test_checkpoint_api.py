@@ -87,6 +87,13 @@ def test_the_cli_prints_the_checkpoint_and_verifies_against_it(signed: TestClien
     assert no_key.exit_code == 1 and "--public-key" in no_key.output
     missing = CliRunner().invoke(cli, ["checkpoint", "-d", url])
     assert missing.exit_code == 1 and "no signing key" in missing.output
+    for text, says in (("{not json", "invalid JSON"), ("[1]", "a JSON object"),
+                       ('{"position": 1}', "has no hash")):
+        saved.write_text(text)
+        refused = CliRunner().invoke(cli, ["verify", "-d", url, "--against", str(saved)],
+                                     env=env)
+        assert refused.exit_code == 1 and says in refused.output, refused.output
+        assert len(refused.output.strip().splitlines()) == 1
 
 
 def test_keygen_writes_a_private_key_only_its_owner_reads(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from stanceline.api.app import create_app
 from stanceline.cli import app as cli
 from stanceline.config import Settings
-from stanceline.domain.checkpoint import Signer
+from stanceline.domain.checkpoint import Checkpoint, Signer
 from stanceline.store.projections import PROJECTIONS
 from stanceline.store.sql import SqlEventStore
 from tests.api.conftest import stance_json
@@ -137,6 +137,6 @@ def test_the_app_role_signs_checkpoints_and_verifies_deep(roles: tuple[str, str]
         assert client.get("/api/verify", params={"deep": "true"}).json()["ok"] is True
         signed = client.get("/api/checkpoint")
         assert signed.status_code == 200, signed.text
-        report, _ = client.app.state.service.verify_against(  # type: ignore[attr-defined]
-            signed.json(), key.public_key)
+        report = client.app.state.service.verify_against(  # type: ignore[attr-defined]
+            Checkpoint.of(signed.json()), key.public_key)
         assert report.ok and report.events == 1

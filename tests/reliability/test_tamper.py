@@ -270,7 +270,7 @@ def test_an_untampered_log_extends_its_checkpoint(service: Service, url: str,
                                                   tmp_path: Path) -> None:
     checkpoint, path = saved(service, tmp_path)
     service.store.append([stance("fra", T, "opposes", "2025-06-01")])
-    report, _ = service.verify_against(checkpoint.wire())
+    report = service.verify_against(checkpoint)
     assert report.ok and report.events == checkpoint.position + 1
     result = CliRunner().invoke(cli, ["verify", "-d", url, *against(path)])
     assert result.exit_code == 0 and "extends the checkpoint" in result.output
@@ -281,7 +281,7 @@ def test_truncation_is_found_against_a_checkpoint(service: Service, url: str,
     checkpoint, path = saved(service, tmp_path)
     attack(service, "DELETE FROM events WHERE position > :p", p=checkpoint.position - 2)
     assert service.verify().ok  # the chain alone cannot tell
-    report, _ = service.verify_against(checkpoint.wire())
+    report = service.verify_against(checkpoint)
     assert not report.ok and "rows were removed" in report.detail
     line = one_line_failure(url, *against(path))
     assert f"ends at position {checkpoint.position - 2}" in line
@@ -312,11 +312,11 @@ def test_a_deleted_middle_row_rechained_is_found_against_a_checkpoint(
             log[gone - 2].hash)
     report = service.verify()
     assert report.ok and report.events == checkpoint.position - 1  # the chain walks
-    report, _ = service.verify_against(checkpoint.wire())
+    report = service.verify_against(checkpoint)
     assert not report.ok and "ends at position" in report.detail
     # A checkpoint of an earlier head sees the rewrite at its own position.
     earlier = KEY.sign(log[gone + 5].position, log[gone + 5].hash, log[gone + 5].recorded_at)
-    report, _ = service.verify_against(earlier.wire())
+    report = service.verify_against(earlier)
     assert not report.ok and report.broken_at == gone + 6 and "rewritten" in report.detail
     assert "re-chained" in one_line_failure(url, *against(_write(tmp_path, earlier)))
 
@@ -345,7 +345,7 @@ def test_a_forged_back_dated_tail_row_is_found_against_a_checkpoint(
         actor=forged.actor, topic=forged.topic)
     rechain(service, [row], head.hash)
     assert service.verify().ok  # the forged row continues the chain
-    report, _ = service.verify_against(checkpoint.wire())
+    report = service.verify_against(checkpoint)
     assert not report.ok and report.broken_at == head.position + 1
     assert "back-dated" in report.detail
     assert "back-dated" in one_line_failure(url, *against(path))

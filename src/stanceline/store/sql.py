@@ -32,7 +32,7 @@ from stanceline.domain.projections import (
 from stanceline.domain.quotes import normalise
 from stanceline.domain.voids import Void
 from stanceline.errors import InvalidInput
-from stanceline.store import checkpoints, roles, stances, verify
+from stanceline.store import checkpoints, roles, stances
 from stanceline.store.base import EventFilter, Head
 from stanceline.store.checks import Checks
 from stanceline.store.dialect import NOTIFY_CHANNEL, dialect_for
@@ -50,6 +50,7 @@ from stanceline.store.registry_reads import RegistryReads
 from stanceline.store.rows import EVENT_COLUMNS, moment_bound, row_to_event
 from stanceline.store.schema import events
 from stanceline.store.sessions import SessionLimits
+from stanceline.store.verify import compare_projections, walk
 
 __all__ = ["NOTIFY_CHANNEL", "SqlEventStore"]
 
@@ -314,8 +315,8 @@ class SqlEventStore(RegistryReads):
     def verify(self, deep: bool = False) -> ChainReport:
         """Walk the whole chain from position 1, checking every column the queries read;
         `deep`: and compare every projection table with the log (store/verify.py)."""
-        report = verify.walk(self.engine, self.sql)
-        return verify.compare_projections(self.engine, self.sql, report) if (
+        report = walk(self.engine, self.sql)
+        return compare_projections(self.engine, self.sql, report) if (
             deep and report.ok) else report
 
     def checkpoint(self, signer: Signer) -> Checkpoint:
