@@ -106,6 +106,8 @@ class Dialect(ABC):
     id_chunk: ClassVar[int] = 500
     # Whether appends are announced (NOTIFY) to listeners in other processes.
     notifies: ClassVar[bool] = False
+    # Whether statements sent together share one round trip (store/pipeline.py).
+    pipelines: ClassVar[bool] = False
 
     @abstractmethod
     def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
@@ -142,8 +144,9 @@ class Dialect(ABC):
         """Rows of INSERT_COLUMNS for the driver's executemany (no SQLAlchemy binding)."""
 
     @abstractmethod
-    def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
-        """Whether any of these (id, 16 bytes) is in the log: one cheap probe."""
+    def any_present(self, ids: Sequence[tuple[str, bytes]]) -> tuple[str, tuple[Any, ...]]:
+        """The statement (and its parameters) that finds whether any of these (id, 16 bytes)
+        is in the log: one cheap probe, a row if so."""
 
     def probe_chunk(self, total: int) -> int:
         """How many ids one presence probe carries."""
@@ -157,8 +160,9 @@ class Dialect(ABC):
     def json_text(self, column: Any, key: str) -> ColumnElement[str]:
         """A top-level key of a JSON text column, as text (NULL when absent or null)."""
 
-    def notify(self, conn: Connection, position: int) -> None:  # noqa: B027 - optional
-        """Tell other processes the log grew (delivered at commit); a no-op where unsupported."""
+    def commit(self, conn: Connection) -> None:  # noqa: B027 - optional
+        """Finish an append's transaction: where the engine notifies, tell other processes
+        the log's head; the commit itself is the transaction's own (SQLAlchemy's) here."""
 
     @staticmethod
     @abstractmethod
@@ -224,11 +228,11 @@ class SqliteDialect(Dialect):
                  None if e.supersedes is None else UUID(e.supersedes).bytes, e.disputed,
                  e.note, e.hash, e.prev_hash, e.recorded_by) for e in new]
 
-    def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
+    def any_present(self, ids: Sequence[tuple[str, bytes]]) -> tuple[str, tuple[Any, ...]]:
         """An IN list of blobs."""
         marks = ", ".join(["?"] * len(ids))
-        return conn.exec_driver_sql(f"SELECT position FROM events WHERE id IN ({marks})",
-                                    tuple(key for _, key in ids)).first() is not None
+        return (f"SELECT position FROM events WHERE id IN ({marks}) LIMIT 1",
+                tuple(key for _, key in ids))
 
     def month(self, column: Any) -> ColumnElement[str]:
         """Dates are ISO text: the first seven characters."""
@@ -268,6 +272,7 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     mark = "%s"
     notifies = True
+    pipelines = True
 
     def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
         """No pre-ping: it is a round trip on every checkout; a dead connection fails its
@@ -316,10 +321,10 @@ class PostgresDialect(Dialect):
                  e.supersedes, e.disputed, e.note, e.hash, e.prev_hash, e.recorded_by)
                 for e in new]
 
-    def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
+    def any_present(self, ids: Sequence[tuple[str, bytes]]) -> tuple[str, tuple[Any, ...]]:
         """The whole batch as one array."""
-        return conn.exec_driver_sql("SELECT position FROM events WHERE id = ANY(%s::uuid[])",
-                                    ([i for i, _ in ids],)).first() is not None
+        return ("SELECT position FROM events WHERE id = ANY(%s::uuid[]) LIMIT 1",
+                ([i for i, _ in ids],))
 
     def probe_chunk(self, total: int) -> int:
         """One probe for the whole batch."""
@@ -334,9 +339,15 @@ class PostgresDialect(Dialect):
         extracted: ColumnElement[str] = sa.cast(column, sa.JSON)[key].as_string()
         return extracted
 
-    def notify(self, conn: Connection, position: int) -> None:
-        """Delivered at commit, to every process listening on this database."""
-        conn.exec_driver_sql(f"SELECT pg_notify('{NOTIFY_CHANNEL}', %s)", (str(position),))
+    def commit(self, conn: Connection) -> None:
+        """NOTIFY of the head (delivered at commit to every process listening on this
+        database) and COMMIT in one pipeline: one round trip. SQLAlchemy's own commit that
+        follows finds the transaction done (psycopg skips it)."""
+        driver: Any = conn.connection.driver_connection
+        with driver.pipeline():
+            driver.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', "
+                           "(SELECT coalesce(max(position), 0) FROM events)::text)")
+            driver.execute("COMMIT")
 
     def hot_connect(self, engine: Engine) -> Any:
         """A psycopg connection in autocommit: a single statement is its own snapshot."""

@@ -1,0 +1,43 @@
+"""Reads gathered and sent together: on PostgreSQL in one pipeline (one round trip for all of
+them, however many), on SQLite one after another (in-process: there is no round trip to save).
+
+Only plain reads go in: each statement's rows land in the list `ask` handed out, once `send`
+returns. The statements go straight to the driver (no SQLAlchemy statement machinery).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+
+class Reads:
+    """Statements to send in one go, each with the list its rows will fill."""
+
+    def __init__(self) -> None:
+        self._asks: list[tuple[str, Sequence[Any], list[Any]]] = []
+
+    def ask(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Queue `sql`; the returned list holds its rows once `send` has run."""
+        rows: list[Any] = []
+        self._asks.append((sql, tuple(params), rows))
+        return rows
+
+    def send(self, conn: Connection, pipelined: bool) -> None:
+        """Run every queued statement on `conn`'s driver connection, in order."""
+        asks, self._asks = self._asks, []
+        driver: Any = conn.connection.driver_connection
+        if not pipelined:
+            for sql, params, found in asks:
+                found.extend(driver.execute(sql, params).fetchall())
+            return
+        with driver.pipeline():
+            cursors = [driver.cursor() for _ in asks]
+            for cursor, (sql, params, _rows) in zip(cursors, asks, strict=True):
+                cursor.execute(sql, params)
+        # The pipeline's end is its one sync: every result is in by now.
+        for cursor, (_sql, _params, found) in zip(cursors, asks, strict=True):
+            found.extend(cursor.fetchall())
+            cursor.close()
