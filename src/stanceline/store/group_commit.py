@@ -45,9 +45,11 @@ class GroupCommit:
         self._queue: list[_Request[Any]] = []
         self._leading = False
         self._turn = threading.Condition()
-        # Transactions committed and work items run (tests and the bench read them).
-        self.commits = 0
+        # Work items handed in, and those run in transactions that committed, and those
+        # commits (tests and the bench read them).
+        self.arrived = 0
         self.requests = 0
+        self.commits = 0
 
     def run(self, work: Callable[[Connection], T]) -> T:
         """Run `work` on a write connection; return its result once its transaction has
@@ -55,6 +57,7 @@ class GroupCommit:
         request: _Request[T] = _Request(work)
         with self._turn:
             self._queue.append(request)
+            self.arrived += 1
         while True:
             with self._turn:
                 while self._leading and not request.done:

@@ -1,0 +1,66 @@
+"""What one single-event append costs the database: round trips on PostgreSQL (counted in
+libpq's own protocol trace), statements on SQLite (counted by the driver's trace hook)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from stanceline.store.sql import SqlEventStore
+from tests.conftest import event, with_directory
+
+# BEGIN, the advisory lock, every read in one pipeline, the log's row, the two projections a
+# cited stance touches (citations, stance pairs), NOTIFY and COMMIT together. (It was 13.)
+PG_ROUND_TRIPS = 7
+# BEGIN IMMEDIATE, six reads, the row (the driver traces an executemany twice), the two
+# projections and COMMIT.
+SQLITE_STATEMENTS = 12
+
+
+def appended_once(store: SqlEventStore, watch: Any) -> None:
+    """Append one cited stance with `watch(driver_connection)` on every connection checked
+    out meanwhile."""
+    with_directory(store)
+    store.append([event()])  # the kept document texts and prepared plans are warm
+    def on_checkout(dbapi: Any, _record: Any, _proxy: Any) -> None:
+        watch(dbapi)
+
+    sa.event.listen(store.engine, "checkout", on_checkout)
+    try:
+        store.append([event()])
+    finally:
+        sa.event.remove(store.engine, "checkout", on_checkout)
+
+
+@pytest.mark.postgres
+def test_a_single_append_on_postgresql_takes_few_round_trips(pg_url: str,
+                                                             tmp_path: Path) -> None:
+    store = SqlEventStore(pg_url)
+    trace = tmp_path / "libpq.trace"
+    traced: list[Any] = []
+    with trace.open("w") as out:
+        def watch(dbapi: Any) -> None:
+            dbapi.pgconn.trace(out.fileno())
+            traced.append(dbapi)
+
+        appended_once(store, watch)
+        for dbapi in traced:
+            dbapi.pgconn.untrace()
+    store.close()
+    lines = trace.read_text().splitlines()
+    # Each round trip ends with the server's ReadyForQuery (one per Sync or simple query).
+    waits = [line for line in lines if "\tB\t" in line and "ReadyForQuery" in line]
+    assert "COMMIT" in trace.read_text() and "pg_notify" in trace.read_text()
+    assert 0 < len(waits) <= PG_ROUND_TRIPS, "\n".join(lines)
+
+
+def test_a_single_append_on_sqlite_runs_few_statements(sqlite_url: str) -> None:
+    store = SqlEventStore(sqlite_url)
+    statements: list[str] = []
+    appended_once(store, lambda dbapi: dbapi.set_trace_callback(statements.append))
+    store.close()
+    assert statements[0] == "BEGIN IMMEDIATE" and statements[-1] == "COMMIT"
+    assert len(statements) <= SQLITE_STATEMENTS, "\n".join(statements)
