@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -64,3 +65,20 @@ def test_a_single_append_on_sqlite_runs_few_statements(sqlite_url: str) -> None:
     store.close()
     assert statements[0] == "BEGIN IMMEDIATE" and statements[-1] == "COMMIT"
     assert len(statements) <= SQLITE_STATEMENTS, "\n".join(statements)
+
+
+@pytest.mark.postgres
+def test_a_failed_transaction_is_not_taken_for_committed(pg_url: str) -> None:
+    store = SqlEventStore(pg_url)
+    try:
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction), store._write() as conn:
+            conn.exec_driver_sql("INSERT INTO topics (topic, title, description, position) "
+                                 "VALUES ('t', 'T', '', 1)")
+            with pytest.raises(sa.exc.DataError):
+                conn.exec_driver_sql("SELECT 1 / 0")
+            # PostgreSQL would answer a bare COMMIT here with ROLLBACK, and no error.
+            store.sql.commit(conn)
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM topics").scalar_one() == 0
+    finally:
+        store.close()

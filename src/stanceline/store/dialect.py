@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain.events import RecordedEvent
 from stanceline.errors import Busy
+from stanceline.store.pipeline import pipelined_commit
 
 NOTIFY_CHANNEL = "stanceline_events"
 # Any constant will do: it only has to be the same for every process sharing the database.
@@ -161,8 +162,7 @@ class Dialect(ABC):
         """A top-level key of a JSON text column, as text (NULL when absent or null)."""
 
     def commit(self, conn: Connection) -> None:  # noqa: B027 - optional
-        """Finish an append's transaction: where the engine notifies, tell other processes
-        the log's head; the commit itself is the transaction's own (SQLAlchemy's) here."""
+        """End an append's transaction (PostgreSQL announces the head); here SQLAlchemy's."""
 
     @staticmethod
     @abstractmethod
@@ -340,14 +340,10 @@ class PostgresDialect(Dialect):
         return extracted
 
     def commit(self, conn: Connection) -> None:
-        """NOTIFY of the head (delivered at commit to every process listening on this
-        database) and COMMIT in one pipeline: one round trip. SQLAlchemy's own commit that
-        follows finds the transaction done (psycopg skips it)."""
-        driver: Any = conn.connection.driver_connection
-        with driver.pipeline():
-            driver.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', "
-                           "(SELECT coalesce(max(position), 0) FROM events)::text)")
-            driver.execute("COMMIT")
+        """NOTIFY of the head (delivered at commit to every process listening) and COMMIT in
+        one round trip; SQLAlchemy's commit that follows finds nothing to do."""
+        pipelined_commit(conn, f"SELECT pg_notify('{NOTIFY_CHANNEL}', "
+                               "(SELECT coalesce(max(position), 0) FROM events)::text)")
 
     def hot_connect(self, engine: Engine) -> Any:
         """A psycopg connection in autocommit: a single statement is its own snapshot."""

@@ -1,8 +1,9 @@
-"""Reads gathered and sent together: on PostgreSQL in one pipeline (one round trip for all of
-them, however many), on SQLite one after another (in-process: there is no round trip to save).
+"""Statements sent together: on PostgreSQL in one pipeline (one round trip for all of them),
+on SQLite one after another (in-process: there is no round trip to save).
 
-Only plain reads go in: each statement's rows land in the list `ask` handed out, once `send`
-returns. The statements go straight to the driver (no SQLAlchemy statement machinery).
+`Reads` takes plain reads: each statement's rows land in the list `ask` handed out, once
+`send` returns. `pipelined_commit` ends a transaction. Both go straight to the driver (no
+SQLAlchemy statement machinery).
 """
 
 from __future__ import annotations
@@ -41,3 +42,13 @@ class Reads:
         for cursor, (_sql, _params, found) in zip(cursors, asks, strict=True):
             found.extend(cursor.fetchall())
             cursor.close()
+
+
+def pipelined_commit(conn: Connection, last: str) -> None:
+    """Run `last` (a statement that cannot fail in a sound transaction) and COMMIT in one
+    pipeline (psycopg): one round trip for both."""
+    driver: Any = conn.connection.driver_connection
+    # A failed transaction would answer COMMIT with ROLLBACK and no error; `last` fails in it.
+    with driver.pipeline():
+        driver.execute(last)
+        driver.execute("COMMIT")
