@@ -1,9 +1,11 @@
 """The SQL store, one class for SQLite and PostgreSQL: the only SQL and the only commits.
 
-An append is one transaction that holds the log's write lock (the dialect's: BEGIN IMMEDIATE
+Appends run in transactions that hold the log's write lock (the dialect's: BEGIN IMMEDIATE
 on SQLite, a transaction-scoped advisory lock on PostgreSQL), so positions are gap-free and
 follow commit order, and every projection in PROJECTIONS changes in the same transaction as
-the log. Engine differences live in store/dialect.py; each projection in store/projections/.
+the log. Appends that arrive together share one such transaction, each in a savepoint of its
+own (store/group_commit.py); an append's work is store/appending.py. Engine differences live
+in store/dialect.py; each projection in store/projections/.
 """
 
 from __future__ import annotations
