@@ -19,7 +19,7 @@ from stanceline.domain.chain import GENESIS
 from stanceline.domain.events import PreparedEvent, RecordedEvent, utc_now
 from stanceline.store.checks import Checks
 from stanceline.store.dialect import INSERT_COLUMNS, Dialect
-from stanceline.store.pipeline import Reads
+from stanceline.store.pipeline import Reads, writes
 from stanceline.store.projections import PROJECTIONS, Projection
 from stanceline.store.rows import EVENT_COLUMNS, row_to_event
 from stanceline.store.schema import events
@@ -81,8 +81,9 @@ class AppendWork:
         plan = plan_append(batch, stored, {str(s): int(v) for rows in versions for s, v in rows},
                            expect, head_position, head_hash, utc_now())
         if plan.new:
-            conn.exec_driver_sql(self._insert, self.sql.event_rows(plan.new))
-            project(conn, self.sql, plan.new, PROJECTIONS)
+            with writes(conn, self.sql.pipelines):
+                conn.exec_driver_sql(self._insert, self.sql.event_rows(plan.new))
+                project(conn, self.sql, plan.new, PROJECTIONS)
         return plan.answer
 
     def _versions(self, reads: Reads, streams: set[str]) -> list[list[Any]]:

@@ -2,16 +2,20 @@
 on SQLite one after another (in-process: there is no round trip to save).
 
 `Reads` takes plain reads: each statement's rows land in the list `ask` handed out, once
-`send` returns. `pipelined_commit` ends a transaction. Both go straight to the driver (no
-SQLAlchemy statement machinery).
+`send` returns; they go straight to the driver. Inside `writes`, statements that only change
+rows are queued and sent together; `pipelined_commit` ends a transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+_CHANGES = ("INSERT", "UPDATE", "DELETE")
 
 
 class Reads:
@@ -42,6 +46,28 @@ class Reads:
         for cursor, (_sql, _params, found) in zip(cursors, asks, strict=True):
             found.extend(cursor.fetchall())
             cursor.close()
+
+
+@contextmanager
+def writes(conn: Connection, pipelined: bool) -> Iterator[None]:
+    """Send the statements run on `conn` in this block together (PostgreSQL: one pipeline,
+    one round trip at its end), except that a statement that may answer rows (a SELECT,
+    a RETURNING) waits for its answer there and then, with whatever was queued before it."""
+    if not pipelined:
+        yield
+        return
+    driver: Any = conn.connection.driver_connection
+    with driver.pipeline() as pipeline:
+        def answer_reads(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            head = statement.lstrip()[:6].upper()
+            if head not in _CHANGES or "RETURNING" in statement.upper():
+                pipeline.sync()
+
+        sa.event.listen(conn, "after_cursor_execute", answer_reads)
+        try:
+            yield
+        finally:
+            sa.event.remove(conn, "after_cursor_execute", answer_reads)
 
 
 def pipelined_commit(conn: Connection, last: str) -> None:
