@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from stanceline.store.sql import SqlEventStore
 from tests.conftest import event, with_directory
 
-# BEGIN, the advisory lock, every read in one pipeline, the log's row, the two projections a
-# cited stance touches (citations, stance pairs), NOTIFY and COMMIT together. (It was 13.)
-PG_ROUND_TRIPS = 7
+# BEGIN, the advisory lock, every read in one pipeline, the log's row and the projections'
+# inserts in another, NOTIFY and COMMIT together. (It was 13.)
+PG_ROUND_TRIPS = 5
 # BEGIN IMMEDIATE, six reads, the row (the driver traces an executemany twice), the two
 # projections and COMMIT.
 SQLITE_STATEMENTS = 12

@@ -38,9 +38,11 @@ class GroupCommit:
 
     def __init__(self, begin: Callable[[], AbstractContextManager[Connection]],
                  savepoint: Callable[[Connection, str], AbstractContextManager[None]],
-                 cap: int = 64) -> None:
+                 cap: int = 32) -> None:
         self._begin = begin
         self._savepoint = savepoint
+        # PostgreSQL keeps 64 subtransactions (savepoints) of a transaction in shared memory;
+        # beyond that every snapshot of every session gets slower. A batch stays under it.
         self._cap = cap
         self._queue: list[_Request[Any]] = []
         self._leading = False
