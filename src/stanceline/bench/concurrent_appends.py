@@ -86,9 +86,11 @@ def http_concurrent_appends(port: int, count: int, concurrency: int = CONCURRENC
     bodies = [json.dumps({"events": [e]}, separators=(",", ":")).encode()
               for e in synthetic_events(count, seed=17, retract_every=0)]
     headers = {"Content-Type": "application/json"}
+    opened: list[http.client.HTTPConnection] = []
 
     def client() -> Callable[[int], None]:
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        opened.append(conn)
 
         def post(index: int) -> None:
             conn.request("POST", "/api/events", body=bodies[index], headers=headers)
@@ -99,7 +101,11 @@ def http_concurrent_appends(port: int, count: int, concurrency: int = CONCURRENC
                                       f"{answer[:300]!r}")
         return post
 
-    seconds, timings = _in_threads(count, concurrency, client)
+    try:
+        seconds, timings = _in_threads(count, concurrency, client)
+    finally:
+        for conn in opened:
+            conn.close()
     return HttpAppends(count, seconds, timings)
 
 
