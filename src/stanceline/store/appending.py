@@ -78,8 +78,8 @@ class AppendWork:
             versions += self._versions(reads, placed)
             reads.send(conn, self.sql.pipelines)
         head_position, head_hash = _head(head)
-        plan = plan_append(batch, stored, {str(s): int(v) for rows in versions for s, v in rows},
-                           expect, head_position, head_hash, utc_now())
+        current = {str(s): int(v) for rows in versions for s, v in rows if v is not None}
+        plan = plan_append(batch, stored, current, expect, head_position, head_hash, utc_now())
         if plan.new:
             with writes(conn, self.sql.pipelines):
                 conn.exec_driver_sql(self._insert, self.sql.event_rows(plan.new))
@@ -87,9 +87,13 @@ class AppendWork:
         return plan.answer
 
     def _versions(self, reads: Reads, streams: set[str]) -> list[list[Any]]:
-        """Queue the current version of each stream (one statement per chunk)."""
-        return [reads.ask("SELECT stream, MAX(version) FROM events WHERE stream IN "
-                          f"({', '.join([self.sql.mark] * len(chunk))}) GROUP BY stream", chunk)
+        """Queue the current version of each stream (None: no event yet), one statement per
+        chunk. Each stream's MAX is one probe of the (stream, version) index: `stream IN
+        (...) GROUP BY stream` read every event of the stream (9.5 ms at 30k on SQLite)."""
+        row = f"({self.sql.mark})"
+        return [reads.ask(f"WITH s(stream) AS (VALUES {', '.join([row] * len(chunk))}) "
+                          "SELECT stream, (SELECT MAX(version) FROM events "
+                          "WHERE events.stream = s.stream) FROM s", chunk)
                 for chunk in _chunks(sorted(streams), self.sql.id_chunk)]
 
     def _stored(self, conn: Connection, present: list[str]) -> dict[str, RecordedEvent]:
