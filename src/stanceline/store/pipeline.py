@@ -9,13 +9,11 @@ rows are queued and sent together; `pipelined_commit` ends a transaction.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-
-_CHANGES = ("INSERT", "UPDATE", "DELETE")
 
 
 class Reads:
@@ -38,29 +36,35 @@ class Reads:
             for sql, params, found in asks:
                 found.extend(driver.execute(sql, params).fetchall())
             return
-        with driver.pipeline():
+        # Inside another pipeline (a request of a group commit) the statements join its
+        # queue, and fetching the first answer sends the queue: still one round trip.
+        with nullcontext() if driver.pgconn.pipeline_status else driver.pipeline():
             cursors = [driver.cursor() for _ in asks]
             for cursor, (sql, params, _rows) in zip(cursors, asks, strict=True):
                 cursor.execute(sql, params)
-        # The pipeline's end is its one sync: every result is in by now.
         for cursor, (_sql, _params, found) in zip(cursors, asks, strict=True):
             found.extend(cursor.fetchall())
             cursor.close()
+
+
+# Statements that answer no rows: they can wait in the queue.
+_QUEUED = ("INSERT", "UPDATE", "DELETE", "SAVEPOINT")
 
 
 @contextmanager
 def writes(conn: Connection, pipelined: bool) -> Iterator[None]:
     """Send the statements run on `conn` in this block together (PostgreSQL: one pipeline,
     one round trip at its end), except that a statement that may answer rows (a SELECT,
-    a RETURNING) waits for its answer there and then, with whatever was queued before it."""
-    if not pipelined:
+    a RETURNING) waits for its answer there and then, with whatever was queued before it.
+    Inside another such block, this one is part of it (its end sends everything)."""
+    driver: Any = conn.connection.driver_connection
+    if not pipelined or driver.pgconn.pipeline_status:
         yield
         return
-    driver: Any = conn.connection.driver_connection
     with driver.pipeline() as pipeline:
         def answer_reads(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            head = statement.lstrip()[:6].upper()
-            if head not in _CHANGES or "RETURNING" in statement.upper():
+            if (not statement.lstrip().upper().startswith(_QUEUED)
+                    or "RETURNING" in statement.upper()):
                 pipeline.sync()
 
         sa.event.listen(conn, "after_cursor_execute", answer_reads)

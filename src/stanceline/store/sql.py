@@ -39,6 +39,7 @@ from stanceline.store.checks import Checks
 from stanceline.store.dialect import INSERT_COLUMNS, NOTIFY_CHANNEL, SessionLimits, dialect_for
 from stanceline.store.group_commit import GroupCommit
 from stanceline.store.hot import HotReads
+from stanceline.store.pipeline import writes
 from stanceline.store.projections import (
     PROJECTIONS,
     event_refs,
@@ -133,11 +134,13 @@ class SqlEventStore(RegistryReads):
 
     @contextmanager
     def _savepoint(self, conn: Connection, name: str) -> Iterator[None]:
-        """One request of a group commit: undone alone if it fails. (Savepoints end with
-        the transaction: releasing each would cost a round trip and gain nothing.)"""
-        conn.exec_driver_sql(f"SAVEPOINT {name}")
+        """One request of a group commit, undone alone if it fails; on PostgreSQL in one
+        pipeline (its SAVEPOINT goes with its reads, its writes with the pipeline's end).
+        Savepoints end with the transaction: a RELEASE would cost a round trip, gain nothing."""
         try:
-            yield
+            with writes(conn, self.sql.pipelines):
+                conn.exec_driver_sql(f"SAVEPOINT {name}")
+                yield
         except BaseException:
             conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
             raise
