@@ -3,6 +3,7 @@ libpq's own protocol trace), statements on SQLite (counted by the driver's trace
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from stanceline.store.sql import SqlEventStore
-from tests.conftest import event, with_directory
+from tests.conftest import DIRECTORY_SIZE, event, with_directory
+from tests.contract.test_group_commit import log_held, wait_for
 
 # BEGIN, the advisory lock, every read in one pipeline, the log's row and the projections'
 # inserts in another, NOTIFY and COMMIT together. (It was 13.)
@@ -82,3 +84,46 @@ def test_a_failed_transaction_is_not_taken_for_committed(pg_url: str) -> None:
             assert conn.exec_driver_sql("SELECT count(*) FROM topics").scalar_one() == 0
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+def test_a_request_of_a_group_commit_takes_two_round_trips(pg_url: str, tmp_path: Path) -> None:
+    store = SqlEventStore(pg_url)
+    try:
+        appended_in_batches(store, tmp_path)
+    finally:
+        store.close()
+
+
+def appended_in_batches(store: SqlEventStore, tmp_path: Path) -> None:
+    """Eight appends that queue behind a held lock, traced."""
+    with_directory(store)
+    store.append([event()])
+    writers = 8
+    trace = tmp_path / "libpq.trace"
+    traced: list[Any] = []
+    with trace.open("w") as out:
+        def on_checkout(dbapi: Any, _record: Any, _proxy: Any) -> None:
+            dbapi.pgconn.trace(out.fileno())
+            traced.append(dbapi)
+
+        sa.event.listen(store.engine, "checkout", on_checkout)
+        commits, arrived = store.group.commits, store.group.arrived
+        threads = [threading.Thread(target=store.append, args=([event()],))
+                   for _ in range(writers)]
+        with log_held(store):  # they all queue, then go in as few batches as can be
+            for t in threads:
+                t.start()
+            wait_for(lambda: store.group.arrived - arrived == writers)
+        for t in threads:
+            t.join()
+        sa.event.remove(store.engine, "checkout", on_checkout)
+        for dbapi in traced:
+            dbapi.pgconn.untrace()
+    batches = store.group.commits - commits
+    assert store.head() == DIRECTORY_SIZE + 1 + writers and batches < writers
+    waits = [line for line in trace.read_text().splitlines()
+             if "\tB\t" in line and "ReadyForQuery" in line]
+    # Each transaction (the batches and the holder's): BEGIN, the lock, NOTIFY + COMMIT;
+    # each request: its reads (with its SAVEPOINT), its writes. (A SAVEPOINT apart: 3.)
+    assert len(waits) <= 3 * (batches + 1) + 2 * writers, len(waits)

@@ -36,18 +36,22 @@ class Reads:
             for sql, params, found in asks:
                 found.extend(driver.execute(sql, params).fetchall())
             return
-        # Inside another pipeline (a request of a group commit) the statements join its
-        # queue, and fetching the first answer sends the queue: still one round trip.
-        with nullcontext() if driver.pgconn.pipeline_status else driver.pipeline():
+        # Inside `writes` (a request of a group commit) they join its pipeline, and one
+        # sync sends them with what it holds; otherwise their own pipeline's end does.
+        outer = conn.info.get(_PIPELINE)
+        with nullcontext() if outer else driver.pipeline():
             cursors = [driver.cursor() for _ in asks]
             for cursor, (sql, params, _rows) in zip(cursors, asks, strict=True):
                 cursor.execute(sql, params)
+            if outer:
+                outer.sync()
         for cursor, (_sql, _params, found) in zip(cursors, asks, strict=True):
             found.extend(cursor.fetchall())
             cursor.close()
 
 
 # Statements that answer no rows: they can wait in the queue.
+_PIPELINE = "stanceline_pipeline"  # the connection's open `writes` pipeline, in conn.info
 _QUEUED = ("INSERT", "UPDATE", "DELETE", "SAVEPOINT")
 
 
@@ -57,10 +61,10 @@ def writes(conn: Connection, pipelined: bool) -> Iterator[None]:
     one round trip at its end), except that a statement that may answer rows (a SELECT,
     a RETURNING) waits for its answer there and then, with whatever was queued before it.
     Inside another such block, this one is part of it (its end sends everything)."""
-    driver: Any = conn.connection.driver_connection
-    if not pipelined or driver.pgconn.pipeline_status:
+    if not pipelined or _PIPELINE in conn.info:
         yield
         return
+    driver: Any = conn.connection.driver_connection
     with driver.pipeline() as pipeline:
         def answer_reads(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
             if (not statement.lstrip().upper().startswith(_QUEUED)
@@ -68,9 +72,11 @@ def writes(conn: Connection, pipelined: bool) -> Iterator[None]:
                 pipeline.sync()
 
         sa.event.listen(conn, "after_cursor_execute", answer_reads)
+        conn.info[_PIPELINE] = pipeline
         try:
             yield
         finally:
+            del conn.info[_PIPELINE]
             sa.event.remove(conn, "after_cursor_execute", answer_reads)
 
 
