@@ -15,6 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+# Where a connection keeps its open `writes` pipeline (conn.info), for the reads inside it.
+_PIPELINE = "stanceline_pipeline"
+# Statements that answer no rows: inside `writes` they wait in the queue.
+_QUEUED = ("INSERT", "UPDATE", "DELETE", "SAVEPOINT")
+
 
 class Reads:
     """Statements to send in one go, each with the list its rows will fill."""
@@ -48,11 +53,6 @@ class Reads:
         for cursor, (_sql, _params, found) in zip(cursors, asks, strict=True):
             found.extend(cursor.fetchall())
             cursor.close()
-
-
-# Statements that answer no rows: they can wait in the queue.
-_PIPELINE = "stanceline_pipeline"  # the connection's open `writes` pipeline, in conn.info
-_QUEUED = ("INSERT", "UPDATE", "DELETE", "SAVEPOINT")
 
 
 @contextmanager
