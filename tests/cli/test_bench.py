@@ -25,11 +25,12 @@ EXPECTED = {
     "load (batch append)", "append (1 event, in-process)", "append (1 event, HTTP)",
     "as-of in-process p50", "as-of in-process p99", "HTTP as-of (c=32)",
     "HTTP as-of (c=32) p50", "HTTP as-of (c=32) p99", "matrix (c=4)", "matrix (c=4) p50",
-    "peak RSS (bench process)",
+    "peak RSS (bench process)", "append (1 event, HTTP, c=16)",
+    "append (1 event, in-process, c=16)",
 }
 PEER = {"peer: append (1 event/save)", "peer: append (1,000 events/save)",
         "peer: rebuild a 1,000-event aggregate", "ours vs peer: single append",
-        "ours vs peer: batch (our load)"}
+        "ours vs peer: batch (our load)", "ours vs peer: append (1 event, c=16)"}
 
 
 def _quick(*extra: str) -> dict[str, Any]:

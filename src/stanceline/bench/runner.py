@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stanceline.bench import peer
+from stanceline.bench import concurrent_appends, peer
 from stanceline.bench.http import LoadGenerator, http_appends, served
 from stanceline.bench.inprocess import (
     AppendResult,
@@ -216,8 +216,10 @@ def _measure_http(report: Report, plan: Plan, scratch: Scratch, workdir: Path,
                     for a, t, d in query_space(plan.paths, seed=31)]
     matrix_paths = [f"/api/stances?topic={t}&as_of={d.isoformat()}"
                     for _, t, d in query_space(200, seed=37)]
+    threaded = concurrent_appends.threaded_appends(scratch, plan.appends)
     with served(scratch.url, workdir) as server, LoadGenerator() as generator:
         posted = http_appends(server.port, plan.appends)
+        concurrent = concurrent_appends.http_concurrent_appends(server.port, plan.appends)
         as_of = generator.run(server.port, stance_paths, plan.concurrency, plan.http_warmup,
                               plan.http_seconds)
         health = generator.run(server.port, ["/healthz"], plan.concurrency, plan.http_warmup,
@@ -230,6 +232,8 @@ def _measure_http(report: Report, plan: Plan, scratch: Scratch, workdir: Path,
         f"{statistics.median(posted.timings) * 1e3:.2f} ms, p99 "
         f"{percentile(posted.timings, 0.99) * 1e3:.2f} ms over {posted.count:,}",
         ceiling=appended.rate, ceiling_of="the in-process single append"))
+    concurrent_appends.http_row(report, concurrent, posted)
+    concurrent_appends.threads_row(report, threaded, appended.rate)
     c = plan.concurrency
     window = f"{plan.http_seconds:g} s after {plan.http_warmup:g} s warm-up"
     report.add(Measure(
@@ -333,6 +337,7 @@ def _measure_peer(report: Report, plan: Plan, database: str | None, workdir: Pat
         report.add(Measure("ours vs peer: single append", single.value, "appends/s",
                            ceiling=result.single_rate, ceiling_of="peer, 1 event/save",
                            target=Target(">=", 1.0), style="x"))
+    concurrent_appends.peer_row(report, result.single_rate)
     load = by_name.get("load (batch append)")
     if load is not None:
         report.add(Measure("ours vs peer: batch (our load)", load.value, "events/s",

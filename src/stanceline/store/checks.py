@@ -1,10 +1,13 @@
 """What a batch's references resolve to, read inside the append's transaction for the pure
-checks of `domain.integrity` (one statement per kind of id, not one per event)."""
+checks of `domain.integrity` (one statement per kind of id, not one per event, sent with the
+append's other reads: one round trip on PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -14,6 +17,7 @@ from stanceline.domain.directory import ActorEntry
 from stanceline.domain.events import PreparedEvent, RecordedEvent
 from stanceline.domain.quotes import normalise
 from stanceline.store.dialect import Dialect
+from stanceline.store.pipeline import Reads
 from stanceline.store.projections import directory, documents, voids
 
 
@@ -26,9 +30,10 @@ class Checks:
         self.sql = dialect
 
     def run(self, conn: Connection, batch: Sequence[PreparedEvent],
-            stored: dict[str, RecordedEvent]) -> None:
+            stored: dict[str, RecordedEvent], asked: Asked) -> None:
         """Check the batch's new events (replays take the original's `verified`), and place
-        its retractions on their targets' streams (replays too, so they compare equal)."""
+        its retractions on their targets' streams (replays too, so they compare equal).
+        `asked` is what `ask` queued for the batch, sent since."""
         voiding = [e for e in batch if corrections.aim(e) is not None]
         targets = voids.targets(conn, corrections.wanted(batch)) if voiding else {}
         if voiding:
@@ -39,40 +44,71 @@ class Checks:
             if original is not None:
                 integrity.align_replay(event, original)
         if fresh:
-            integrity.check(batch, self.known(conn, fresh), normalise, replayed=stored)
+            integrity.check(batch, self.known_from(conn, asked), normalise, replayed=stored)
             if voiding:
                 corrections.check(batch, targets, replayed=stored)
 
     def known(self, conn: Connection, batch: Sequence[PreparedEvent]) -> integrity.Known:
         """What the batch's actor, topic and document ids and registered names stand for."""
+        reads = Reads()
+        asked = self.ask(reads, batch)
+        reads.send(conn, self.sql.pipelines)
+        return self.known_from(conn, asked)
+
+    def ask(self, reads: Reads, batch: Sequence[PreparedEvent]) -> Asked:
+        """Queue the lookups of what `batch` names (one statement per kind of id and chunk),
+        to be sent with the append's other reads."""
         actors, topics, cited, folded = integrity.wanted(batch)
-        held = {str(d): int(p) for d, p in self._rows(
-            conn, "SELECT document, position FROM documents WHERE document", cited)}
+        return Asked(
+            documents=self._ask(reads, "SELECT document, position FROM documents "
+                                       "WHERE document", cited),
+            actors=self._ask(reads, "SELECT actor, name, kind, aliases, members, represents "
+                                    "FROM actors WHERE actor", actors),
+            topics=self._ask(reads, "SELECT topic FROM topics WHERE topic", topics),
+            holders=self._ask(reads, "SELECT alias, actor FROM actor_aliases WHERE alias",
+                              folded))
+
+    def known_from(self, conn: Connection, asked: Asked) -> integrity.Known:
+        """The answers to `ask`'s lookups; a document's text is read once (then kept)."""
+        held = {str(d): int(p) for d, p in _rows(asked.documents)}
         stale = [d for d, p in held.items() if self._texts.get(d, (0,))[0] != p]
         for document, (position, text) in documents.texts(conn, stale).items():
             self._texts[document] = (position, str(text), normalise(str(text)))
         registered = {d: self._texts[d] for d in held}
         found = {str(r[0]): ActorEntry(str(r[0]), str(r[1]), str(r[2]),
                                        tuple(json.loads(r[3])), r[5], tuple(json.loads(r[4])))
-                 for r in self._rows(conn, "SELECT actor, name, kind, aliases, members, "
-                                           "represents FROM actors WHERE actor", actors)}
+                 for r in _rows(asked.actors)}
         return integrity.Known(
             actors=found,
-            topics={str(r[0]) for r in self._rows(
-                conn, "SELECT topic FROM topics WHERE topic", topics)},
+            topics={str(r[0]) for r in _rows(asked.topics)},
             documents={d: t[2] for d, t in registered.items()},
             originals={d: t[1] for d, t in registered.items()},
-            holders={str(r[0]): str(r[1]) for r in self._rows(
-                conn, "SELECT alias, actor FROM actor_aliases WHERE alias", folded)},
+            holders={str(r[0]): str(r[1]) for r in _rows(asked.holders)},
             choices=lambda: directory.choices(conn))
 
-    def _rows(self, conn: Connection, select: str, ids: set[str]) -> list[Any]:
-        """`select ... IN (ids)` on the driver, in chunks (an append's statements skip
-        SQLAlchemy's statement machinery: ~100 us each, several per single append)."""
+    def forget(self) -> None:
+        """Drop the kept texts: a transaction that read them did not commit (its positions
+        will be used again)."""
+        self._texts.clear()
+
+    def _ask(self, reads: Reads, select: str, ids: set[str]) -> list[list[Any]]:
+        """`select ... IN (ids)`, one statement per chunk (SQLite caps a statement's
+        parameters): the rows of each chunk, once sent."""
         wanted = sorted(ids)
-        found: list[Any] = []
-        for start in range(0, len(wanted), self.sql.id_chunk):
-            chunk = wanted[start:start + self.sql.id_chunk]
-            marks = ", ".join([self.sql.mark] * len(chunk))
-            found += conn.exec_driver_sql(f"{select} IN ({marks})", tuple(chunk)).all()
-        return found
+        step = self.sql.id_chunk
+        return [reads.ask(f"{select} IN ({', '.join([self.sql.mark] * len(chunk))})", chunk)
+                for chunk in (wanted[i:i + step] for i in range(0, len(wanted), step))]
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """The rows of a batch's lookups, chunk by chunk (filled when the reads are sent)."""
+
+    documents: list[list[Any]]
+    actors: list[list[Any]]
+    topics: list[list[Any]]
+    holders: list[list[Any]]
+
+
+def _rows(chunks: list[list[Any]]) -> Iterator[Any]:
+    return chain.from_iterable(chunks)

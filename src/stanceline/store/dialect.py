@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain.events import RecordedEvent
 from stanceline.errors import Busy
+from stanceline.store.pipeline import in_pipeline, pipelined_commit
 from stanceline.store.schema import SQLITE_INSERT_GUARD
 from stanceline.store.sessions import SessionLimits
 from stanceline.store.values import CoreValues, to_utc
@@ -55,6 +56,8 @@ class Dialect(ABC):
     id_chunk: ClassVar[int] = 500
     # Whether appends are announced (NOTIFY) to listeners in other processes.
     notifies: ClassVar[bool] = False
+    # Whether statements sent together share one round trip (store/pipeline.py).
+    pipelines: ClassVar[bool] = False
 
     @abstractmethod
     def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
@@ -106,8 +109,9 @@ class Dialect(ABC):
         """Rows of INSERT_COLUMNS for the driver's executemany (no SQLAlchemy binding)."""
 
     @abstractmethod
-    def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
-        """Whether any of these (id, 16 bytes) is in the log: one cheap probe."""
+    def any_present(self, ids: Sequence[tuple[str, bytes]]) -> tuple[str, tuple[Any, ...]]:
+        """The statement (and its parameters) that finds whether any of these (id, 16 bytes)
+        is in the log: one cheap probe, a row if so."""
 
     def probe_chunk(self, total: int) -> int:
         """How many ids one presence probe carries."""
@@ -121,8 +125,8 @@ class Dialect(ABC):
     def json_text(self, column: Any, key: str) -> ColumnElement[str]:
         """A top-level key of a JSON text column, as text (NULL when absent or null)."""
 
-    def notify(self, conn: Connection, position: int) -> None:  # noqa: B027 - optional
-        """Tell other processes the log grew (delivered at commit); a no-op where unsupported."""
+    def commit(self, conn: Connection) -> None:  # noqa: B027 - optional
+        """End an append's transaction (PostgreSQL announces the head); here SQLAlchemy's."""
 
     @staticmethod
     @abstractmethod
@@ -203,11 +207,11 @@ class SqliteDialect(Dialect):
         super().insert_events(conn, new)
         conn.exec_driver_sql(SQLITE_INSERT_GUARD)
 
-    def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
+    def any_present(self, ids: Sequence[tuple[str, bytes]]) -> tuple[str, tuple[Any, ...]]:
         """An IN list of blobs."""
         marks = ", ".join(["?"] * len(ids))
-        return conn.exec_driver_sql(f"SELECT position FROM events WHERE id IN ({marks})",
-                                    tuple(key for _, key in ids)).first() is not None
+        return (f"SELECT position FROM events WHERE id IN ({marks}) LIMIT 1",
+                tuple(key for _, key in ids))
 
     def month(self, column: Any) -> ColumnElement[str]:
         """Dates are ISO text: the first seven characters."""
@@ -247,6 +251,7 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     mark = "%s"
     notifies = True
+    pipelines = True
 
     def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
         """No pre-ping: it is a round trip on every checkout; a dead connection fails its
@@ -277,8 +282,9 @@ class PostgresDialect(Dialect):
 
     def insert(self, conn: Connection, table: str, columns: Sequence[str],
                rows: Sequence[Sequence[Any]]) -> None:
-        """COPY for a large batch (a load's): executemany sends a statement per row."""
-        if len(rows) < COPY_ROWS:
+        """COPY for a large batch (a load's): executemany sends a statement per row. Not in
+        a pipeline (a small append's), which cannot hold a COPY."""
+        if len(rows) < COPY_ROWS or in_pipeline(conn):
             super().insert(conn, table, columns, rows)
             return
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -321,10 +327,10 @@ class PostgresDialect(Dialect):
                  e.supersedes, e.disputed, e.note, e.hash, e.prev_hash, e.recorded_by)
                 for e in new]
 
-    def any_present(self, conn: Connection, ids: Sequence[tuple[str, bytes]]) -> bool:
+    def any_present(self, ids: Sequence[tuple[str, bytes]]) -> tuple[str, tuple[Any, ...]]:
         """The whole batch as one array."""
-        return conn.exec_driver_sql("SELECT position FROM events WHERE id = ANY(%s::uuid[])",
-                                    ([i for i, _ in ids],)).first() is not None
+        return ("SELECT position FROM events WHERE id = ANY(%s::uuid[]) LIMIT 1",
+                ([i for i, _ in ids],))
 
     def probe_chunk(self, total: int) -> int:
         """One probe for the whole batch."""
@@ -339,9 +345,11 @@ class PostgresDialect(Dialect):
         extracted: ColumnElement[str] = sa.cast(column, sa.JSON)[key].as_string()
         return extracted
 
-    def notify(self, conn: Connection, position: int) -> None:
-        """Delivered at commit, to every process listening on this database."""
-        conn.exec_driver_sql(f"SELECT pg_notify('{NOTIFY_CHANNEL}', %s)", (str(position),))
+    def commit(self, conn: Connection) -> None:
+        """NOTIFY of the head (delivered at commit to every process listening) and COMMIT in
+        one round trip; SQLAlchemy's commit that follows finds nothing to do."""
+        pipelined_commit(conn, f"SELECT pg_notify('{NOTIFY_CHANNEL}', "
+                               "(SELECT coalesce(max(position), 0) FROM events)::text)")
 
     def hot_connect(self, engine: Engine) -> Any:
         """A psycopg connection in autocommit: a single statement is its own snapshot."""

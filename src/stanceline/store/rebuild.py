@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from stanceline.store.appending import project
 from stanceline.store.dialect import Dialect
 from stanceline.store.projections import PROJECTIONS
 from stanceline.store.rows import EVENT_COLUMNS, row_to_event
@@ -35,11 +36,7 @@ def rebuild_projections(conn: Connection, dialect: Dialect) -> None:
                             .order_by(events.c.position).limit(_PAGE)).all()
         if not rows:
             break
-        page = [row_to_event(r, upcasted=False) for r in rows]
-        for projection in replayed:
-            mine = [e for e in page if projection.wants(e)]
-            if mine:
-                projection.apply(conn, dialect, mine)
+        project(conn, dialect, [row_to_event(r, upcasted=False) for r in rows], replayed)
         after = rows[-1].position
     # Set-based rebuilds run last, so they may read the replayed tables (the voids).
     for projection in PROJECTIONS:

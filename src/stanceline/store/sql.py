@@ -1,9 +1,11 @@
 """The SQL store, one class for SQLite and PostgreSQL: the only SQL and the only commits.
 
-An append is one transaction that holds the log's write lock (the dialect's: BEGIN IMMEDIATE
+Appends run in transactions that hold the log's write lock (the dialect's: BEGIN IMMEDIATE
 on SQLite, a transaction-scoped advisory lock on PostgreSQL), so positions are gap-free and
 follow commit order, and every projection in PROJECTIONS changes in the same transaction as
-the log. Engine differences live in store/dialect.py; each projection in store/projections/.
+the log. Appends that arrive together share one such transaction, each in a savepoint of its
+own (store/group_commit.py); an append's work is store/appending.py. Engine differences live
+in store/dialect.py; each projection in store/projections/.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain import imports
-from stanceline.domain.append import Appended, dedupe_batch, plan_append
+from stanceline.domain.append import Appended, dedupe_batch
 from stanceline.domain.chain import GENESIS, ChainChecker, ChainReport
 from stanceline.domain.checkpoint import Checkpoint, Signer
 from stanceline.domain.events import PreparedEvent, RecordedEvent, utc_now
@@ -33,13 +35,15 @@ from stanceline.domain.quotes import normalise
 from stanceline.domain.voids import Void
 from stanceline.errors import InvalidInput
 from stanceline.store import checkpoints, roles, stances
+from stanceline.store.appending import AppendWork, head_of, project
 from stanceline.store.base import EventFilter, Head
 from stanceline.store.checks import Checks
 from stanceline.store.dialect import NOTIFY_CHANNEL, dialect_for
+from stanceline.store.group_commit import GroupCommit
 from stanceline.store.hot import HotReads
+from stanceline.store.pipeline import writes
 from stanceline.store.projections import (
     PROJECTIONS,
-    Projection,
     event_refs,
     months,
     stance_pairs,
@@ -75,6 +79,9 @@ class SqlEventStore(RegistryReads):
         self._kind = self.sql.named("SELECT kind FROM actors WHERE actor = :actor")
         self._hot = HotReads(self.engine, self.sql)
         self._checks = Checks(self.sql)
+        self._work = AppendWork(self.sql, self._checks)
+        # Concurrent appends share a transaction and its commit (tests read its counters).
+        self.group = GroupCommit(self._batch, self._savepoint)
         if migrate:
             self.migrate()
 
@@ -112,79 +119,43 @@ class SqlEventStore(RegistryReads):
     def append(
         self, batch: Sequence[PreparedEvent], expect: Mapping[str, int] | None = None
     ) -> list[Appended]:
-        """Append a batch in one transaction (see the module docstring for the locking)."""
+        """Append a batch atomically, committed with the appends of other threads waiting at
+        the same time (one commit for all; see store/group_commit.py)."""
         unique = dedupe_batch(batch)
         if not unique:
             return []
-        with self._write() as conn:
-            stored = self._events_by_id(conn, unique)
-            self._checks.run(conn, unique, stored)
-            streams = {e.stream for e in unique} | set(expect or {})
-            versions = self._stream_versions(conn, streams)
-            head_position, head_hash = self._head(conn)
-            plan = plan_append(unique, stored, versions, expect or {}, head_position, head_hash,
-                               utc_now())
-            if plan.new:
-                self.sql.insert_events(conn, plan.new)
-                self._project(conn, plan.new, PROJECTIONS)
-                self.sql.notify(conn, plan.new[-1].position)
-        return plan.answer
+        return self.group.run(lambda conn: self._work(conn, unique, expect or {}))
 
-    # The statements of every append go straight to the driver: SQLAlchemy's statement
-    # machinery costs ~40 us each, a third of a single durable append besides its fsync.
-    def _events_by_id(self, conn: Connection, batch: Sequence[PreparedEvent]
-                      ) -> dict[str, RecordedEvent]:
-        """The events of `batch` already in the log (a replay), looked up by their ids."""
-        present: list[str] = []
-        # The common case is that none is present: one cheap probe per chunk, on the driver.
-        step = self.sql.probe_chunk(len(batch))
-        for start in range(0, len(batch), step):
-            chunk = batch[start:start + step]
-            if self.sql.any_present(conn, [(e.id, e.key) for e in chunk]):
-                present.extend(e.id for e in chunk)
-        found: dict[str, RecordedEvent] = {}
-        chunk_size = self.sql.id_chunk
-        for start in range(0, len(present), chunk_size):
-            query = sa.select(*EVENT_COLUMNS).where(
-                events.c.id.in_(present[start:start + chunk_size]))
-            for row in conn.execute(query):
-                event = row_to_event(row, upcasted=False)
-                found[event.id] = event
-        return found
+    @contextmanager
+    def _batch(self) -> Iterator[Connection]:
+        """The shared transaction of a group commit."""
+        try:
+            with self._write() as conn:
+                yield conn
+                self.sql.commit(conn)
+        except BaseException:
+            self._checks.forget()
+            raise
 
-    def _stream_versions(self, conn: Connection, streams: set[str]) -> dict[str, int]:
-        versions: dict[str, int] = {}
-        names = sorted(streams)
-        for start in range(0, len(names), self.sql.id_chunk):
-            chunk = names[start:start + self.sql.id_chunk]
-            marks = ", ".join([self.sql.mark] * len(chunk))
-            versions.update((stream, version) for stream, version in conn.exec_driver_sql(
-                f"SELECT stream, MAX(version) FROM events WHERE stream IN ({marks}) "
-                "GROUP BY stream", tuple(chunk)))
-        return versions
-
-    def _head(self, conn: Connection) -> tuple[int, str]:
-        row = conn.exec_driver_sql(
-            "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").first()
-        if row is None:
-            return 0, GENESIS
-        position, head_hash = row
-        return position, head_hash
-
-    def _project(self, conn: Connection, new: Sequence[RecordedEvent],
-                 projections: Sequence[Projection]) -> None:
-        """Hand each projection the events it wants (same transaction as the log)."""
-        for projection in projections:
-            mine = projection.wants.select(new)
-            if mine:
-                projection.apply(conn, self.sql, mine)
+    @contextmanager
+    def _savepoint(self, conn: Connection, name: str) -> Iterator[None]:
+        """One request of a group commit, undone alone if it fails; on PostgreSQL in one
+        pipeline (its SAVEPOINT goes with its reads, its writes with the pipeline's end).
+        Savepoints end with the transaction: a RELEASE would cost a round trip, gain nothing."""
+        try:
+            with writes(conn, self.sql.pipelines):
+                conn.exec_driver_sql(f"SAVEPOINT {name}")
+                yield
+        except BaseException:
+            conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+            raise
 
     def rebuild(self) -> int:
         """Recompute every projection table from the log, in one transaction
         (store/rebuild.py)."""
         with self._write() as conn:
             rebuild_projections(conn, self.sql)
-            return self._head(conn)[0]
+            return head_of(conn)[0]
 
     def import_events(self, recorded: Iterable[RecordedEvent]) -> int:
         """Restore an exported log into this empty store, row for row (positions, times and
@@ -192,7 +163,7 @@ class SqlEventStore(RegistryReads):
         (`domain.imports.check_page`): nothing is kept if either fails."""
         count = 0
         with self._write() as conn:
-            if self._head(conn)[0] != 0:
+            if head_of(conn)[0] != 0:
                 raise InvalidInput("import needs an empty store: this one already has events")
             checker = ChainChecker()
             batch: list[RecordedEvent] = []
@@ -221,7 +192,7 @@ class SqlEventStore(RegistryReads):
                 end += 1
             self.sql.insert_events(conn, batch[start:end])
             start = end
-        self._project(conn, batch, PROJECTIONS)
+        project(conn, self.sql, batch, PROJECTIONS)
 
     # -- the log ------------------------------------------------------------------------
     def get(self, event_id: str) -> RecordedEvent | None:
@@ -302,7 +273,7 @@ class SqlEventStore(RegistryReads):
     def head(self) -> int:
         """The last position (0 for an empty log)."""
         with self._read() as conn:
-            return self._head(conn)[0]
+            return head_of(conn)[0]
 
     def head_mark(self) -> Head:
         """The head on this thread's hot connection (asked before every cacheable read)."""
@@ -323,11 +294,11 @@ class SqlEventStore(RegistryReads):
         """The signer's checkpoint of the head, signed under the write lock when the newest
         one is behind it (store/checkpoints.py)."""
         with self._read() as conn:
-            found, head = checkpoints.latest(conn, signer.public_key), self._head(conn)
+            found, head = checkpoints.latest(conn, signer.public_key), head_of(conn)
         if found is not None and (found.position, found.hash) == head:
             return found
         with self._write() as conn:
-            return checkpoints.current(conn, signer, self._head(conn), utc_now)
+            return checkpoints.current(conn, signer, head_of(conn), utc_now)
 
     # -- stances: the hot read path -----------------------------------------------------
     def stance(self, actor: str, topic: str, as_of: date, known_at: datetime | None = None,
