@@ -18,9 +18,10 @@ from tests.contract.test_group_commit import log_held, wait_for
 # BEGIN, the advisory lock, every read in one pipeline, the log's row and the projections'
 # inserts in another, NOTIFY and COMMIT together. (It was 13.)
 PG_ROUND_TRIPS = 5
-# BEGIN IMMEDIATE, six reads, the row (the driver traces an executemany twice), the two
-# projections and COMMIT.
-SQLITE_STATEMENTS = 12
+# BEGIN IMMEDIATE, six reads, the row (the driver traces an executemany twice), the citation
+# and the stance pair, the page's counters (six month and two lane rows of one executemany
+# each, in-process: no round trip) and COMMIT.
+SQLITE_STATEMENTS = 20
 
 
 def appended_once(store: SqlEventStore, watch: Any) -> None:
