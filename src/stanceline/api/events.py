@@ -21,6 +21,7 @@ from stanceline.api.tables import CSV_RESPONSES, EVENTS, FORMAT_HELP, csv_respon
 from stanceline.deps import ServiceDep, Writer
 from stanceline.domain.events import RecordedEvent, format_timestamp
 from stanceline.domain.voids import Void
+from stanceline.offload import heavy
 from stanceline.service import Service
 
 # Positions are 64-bit integers in both engines.
@@ -117,4 +118,4 @@ def with_void(event: RecordedEvent, void: Void | None) -> dict[str, Any]:
 @router.get("/verify", response_model=VerifyOut, response_model_exclude_none=True)
 async def verify(service: ServiceDep) -> VerifyOut:
     """Walk the hash chain and report the first broken position, if any."""
-    return VerifyOut.of(await run_in_threadpool(service.verify))
+    return VerifyOut.of(await heavy(service.verify))
