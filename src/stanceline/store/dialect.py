@@ -28,7 +28,7 @@ MIGRATE_LOCK_KEY = 7468
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 # SQLite's page cache per connection, in KiB: readers small (every pooled and hot connection
 # keeps one), a writer large while it writes. See _sqlite_on_connect.
-READ_CACHE_KIB = 8 * 1024
+READ_CACHE_KIB = 4 * 1024
 WRITE_CACHE_KIB = 64 * 1024
 _WRITE_CACHE = "stanceline_write_cache"
 # Connections kept by the pool; past them, up to the overflow are opened for a burst and

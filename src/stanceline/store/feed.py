@@ -33,7 +33,7 @@ POLL_SECONDS = 0.25
 # With NOTIFY a missed notification (a reconnect of the listener) is caught by this re-check.
 RESYNC_SECONDS = 5.0
 BATCH = 500
-KEEP = 2_000
+KEEP = 1_000
 
 # (events after a position, at most so many) -> (the events, the next page's cursor or None)
 Read = Callable[..., tuple[list[RecordedEvent], int | None]]
