@@ -48,7 +48,7 @@ DEFAULT_EVENTS = 20_000
 SUBSCRIBERS = 20
 RSS_BAND = 0.10
 # The share of the run before RSS is expected to be flat (caches and pools fill).
-WARMUP_SHARE = 0.25
+WARMUP_SHARE = 1 / 3
 BATCH = 5
 
 

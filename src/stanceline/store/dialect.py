@@ -20,21 +20,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stanceline.domain.events import RecordedEvent
 from stanceline.errors import Busy
+from stanceline.store.sqlite_connect import on_connect as _sqlite_on_connect
+from stanceline.store.sqlite_connect import sqlite_engine
 
 NOTIFY_CHANNEL = "stanceline_events"
 # Any constant will do: it only has to be the same for every process sharing the database.
 APPEND_LOCK_KEY = 0x5374616E6365  # "Stance"
 MIGRATE_LOCK_KEY = 7468
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
-# SQLite's page cache per connection, in KiB: readers small (every pooled and hot connection
-# keeps one), a writer large while it writes. See _sqlite_on_connect.
-READ_CACHE_KIB = 4 * 1024
-WRITE_CACHE_KIB = 64 * 1024
-_WRITE_CACHE = "stanceline_write_cache"
-# Connections kept by the pool; past them, up to the overflow are opened for a burst and
-# closed (their cache with them) when returned.
-SQLITE_POOL_SIZE = 4
-SQLITE_POOL_OVERFLOW = 16
 # The text form SQLAlchemy's DateTime uses on SQLite: raw SQL compares and writes the same text.
 _SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S.%f"
 _FAR_FUTURE_TEXT = FAR_FUTURE.strftime(_SQLITE_MOMENT)
@@ -196,18 +189,10 @@ class SqliteDialect(Dialect):
     mark = "?"
 
     def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
-        """Transactions begun by the store (`_sqlite_on_begin`), pragmas set per connection;
-        `limits` are PostgreSQL's (a SQLite writer's lock dies with its process)."""
-        database = sa.make_url(url).database or ""
-        # A file's pool is bounded (a memory database has SQLAlchemy's per-thread one).
-        pool: dict[str, Any] = {} if database in ("", ":memory:") or "mode=memory" in url else {
-            "pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW,
-            "pool_use_lifo": True}
-        engine = sa.create_engine(url, connect_args={"timeout": 60}, **pool)
-        sa.event.listen(engine, "connect", _sqlite_on_connect)
-        sa.event.listen(engine, "begin", _sqlite_on_begin)
-        sa.event.listen(engine, "checkin", _sqlite_on_checkin)
-        return engine
+        """Transactions begun by the store, pragmas set per connection, a bounded pool (all in
+        store/sqlite_connect.py); `limits` are PostgreSQL's (a SQLite writer's lock dies with
+        its process)."""
+        return sqlite_engine(url)
 
     def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
         """Writers already hold the write lock: their transaction began IMMEDIATE."""
@@ -376,42 +361,3 @@ def dialect_for(url: str | sa.URL) -> Dialect:
     if backend not in DIALECTS:
         raise ValueError(f"no Stanceline dialect for {backend!r} (known: {sorted(DIALECTS)})")
     return DIALECTS[backend]()
-
-
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Take transactions out of the driver's hands so that `begin` below decides their kind.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    # Larger pages make index maintenance cheaper; it only takes effect on a new file.
-    cursor.execute("PRAGMA page_size=16384")
-    # WAL lets readers run beside the writer; FULL makes an acknowledged commit durable.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=60000")
-    # A page cache per connection, so a small one: a reader's pages are in the OS's cache
-    # anyway, and eight concurrent chain walks with 64 MiB each grew the server by 500 MiB
-    # for good. A writer enlarges its own while it holds the connection (below).
-    cursor.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
-    cursor.close()
-
-
-def _sqlite_on_begin(conn: Connection) -> None:
-    # Writers take the write lock up front, so reading the head and inserting are one step.
-    if conn.get_execution_options().get("stanceline_write"):
-        info = conn.connection.info
-        if not info.get(_WRITE_CACHE):
-            # Index pages of a large log stay in memory while a load maintains them.
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
-            info[_WRITE_CACHE] = True
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.exec_driver_sql("BEGIN")
-
-
-def _sqlite_on_checkin(dbapi_connection: Any, record: Any) -> None:
-    # A writer's large cache lasts as long as its checkout: back in the pool, the connection
-    # shrinks to a reader's (SQLite frees the pages past the new size at once).
-    if record is not None and record.info.pop(_WRITE_CACHE, False):
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
-        cursor.close()
