@@ -72,10 +72,11 @@ def test_healthz_answers_while_ten_wide_reads_run(log_url: str, tmp_path: Path,
 
 
 # The process starts at about 110 MiB. Each SQLite connection's page cache is now at most
-# 8 MiB and two heavy reads run at once: eight chain walks may add two caches, what the walks
-# hold while they run and the allocator's slack. Before, each pooled connection kept up to
-# 64 MiB (on this log, all of its ~20 MiB file): eight walks added about 150 MiB here (and
-# 300-500 MiB on 100,000 events), and it stayed.
+# 4 MiB, the pool keeps 4 connections, and two heavy reads run at once: eight chain walks
+# may add a few caches, what two walks hold while they run and the allocator's slack
+# (measured: 35-50 MiB on either engine). Before, each pooled connection kept up to 64 MiB
+# (here all of the ~20 MiB file): eight walks added about 150 MiB on this log (and 330 MiB on
+# 100,000 events), and it stayed.
 GROWTH_MIB = 100
 
 
