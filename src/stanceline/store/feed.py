@@ -9,9 +9,8 @@ not sent from that buffer, and reads the store itself only when it is further be
 buffer reaches (a reconnect after a long absence, `after=0`). So the store's reads follow the
 appends, not the subscribers.
 
-The buffer holds every event in (`floor`, `latest`] that the log's read answered at the time
-(`Service.events`, which leaves out what is voided by then), so a subscriber sees exactly what
-its own read would have shown.
+The buffer holds every event in (`floor`, `latest`], as the log's read (`Service.events`)
+answers them, so a subscriber sends exactly what its own read would have.
 """
 
 from __future__ import annotations
@@ -143,7 +142,7 @@ class AppendFeed:
                 page, following = await asyncio.to_thread(self._read, after=self._latest,
                                                           limit=BATCH)
                 self._keep(page)
-                # Voided events are left out of a page: what it skipped up to `head` is gone.
+                # A short page ends at the log's end, which is at or past `head`.
                 self._latest = max(self._latest, head, *(e.position for e in page[-1:]))
                 if following is None:
                     break
