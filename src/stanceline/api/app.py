@@ -56,7 +56,7 @@ def create_app(settings: Settings, service: Service | None = None, *,
                 collector.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await collector
-            app.state.feed.close()
+            await app.state.feed.close()
             if owned:
                 app.state.service.close()
 

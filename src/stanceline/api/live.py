@@ -54,7 +54,14 @@ def message(event: RecordedEvent) -> str:
 async def stream(request: Request, service: Service, feed: AppendFeed,
                  cursor: int) -> AsyncIterator[str]:
     """Send every event after `cursor` as it is appended, until the client goes away."""
-    yield f"retry: {RETRY_MS}\n\n"
+    with feed.subscribed():
+        yield f"retry: {RETRY_MS}\n\n"
+        async for message_ in _follow(request, service, feed, cursor):
+            yield message_
+
+
+async def _follow(request: Request, service: Service, feed: AppendFeed,
+                  cursor: int) -> AsyncIterator[str]:
     quiet_since = time.monotonic()
     while not await request.is_disconnected():
         events = await next_events(service, feed, cursor)

@@ -20,7 +20,7 @@ import bisect
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 
@@ -59,6 +59,8 @@ class AppendFeed:
         self._task: asyncio.Task[None] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._subscribers = 0
+        self._closing = False
         # How many times the watcher read the store (the head, or new events): for tests and
         # the soak, which check that it does not grow with the subscribers.
         self.reads = 0
@@ -87,12 +89,29 @@ class AppendFeed:
                                             daemon=True)
             self._thread.start()
 
-    def close(self) -> None:
-        """Stop watching and listening."""
+    async def close(self) -> None:
+        """Stop watching and listening. The watcher finishes the read it is making first, so
+        no read of the store outlives the feed (the store may be closed next)."""
         self._stop.set()
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        self._closing = True
+        task, self._task = self._task, None
+        if task is not None and self._nudge is not None:
+            self._nudge.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(task), 10)
+            except TimeoutError:
+                task.cancel()
+
+    @contextlib.contextmanager
+    def subscribed(self) -> Iterator[None]:
+        """While a subscriber is inside, the watcher follows the log; with none, it rests."""
+        self._subscribers += 1
+        if self._subscribers == 1 and self._nudge is not None:
+            self._nudge.set()
+        try:
+            yield
+        finally:
+            self._subscribers -= 1
 
     def since(self, cursor: int, limit: int = BATCH) -> list[RecordedEvent] | None:
         """The buffered events after `cursor` (at most `limit`), or None when the buffer does
@@ -116,7 +135,26 @@ class AppendFeed:
     async def _watch(self) -> None:
         assert self._nudge is not None
         every = RESYNC_SECONDS if self.notified else POLL_SECONDS
-        while True:
+        while not self._closing:
+            if not self._subscribers:
+                # Nobody listens: no reads at all. On the first subscriber, start again from
+                # the head; what was appended meanwhile is read by whoever asks for it.
+                self._nudge.clear()
+                await self._nudge.wait()
+                if self._closing:
+                    return
+                try:
+                    self.reads += 1
+                    head = await asyncio.to_thread(self._head)
+                except Exception as exc:  # a lost database must not end the feed: retry
+                    log.warning("live feed could not read the log (%s); retrying", exc)
+                    continue
+                if head > self._latest:
+                    self._recent.clear()
+                    self._positions.clear()
+                    self._floor = self._latest = head
+                    self._wake()
+                continue
             # Cleared before the read: a notification that lands during it means look again.
             self._nudge.clear()
             try:
@@ -124,8 +162,6 @@ class AppendFeed:
                 head = await asyncio.to_thread(self._head)
                 if head > self._latest:
                     await self._catch_up(head)
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:  # a lost database must not end the feed: retry
                 log.warning("live feed could not read the log (%s); retrying", exc)
             with contextlib.suppress(TimeoutError):
