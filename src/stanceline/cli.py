@@ -747,6 +747,31 @@ def bench(
 
 
 @app.command()
+def soak(
+    minutes: Annotated[float, typer.Option(min=0.1, help="how long the mixed load runs")] = 3.0,
+    database: Annotated[str | None, typer.Option(
+        "--database", "-d", help="a PostgreSQL URL (its own scratch schema is used); "
+                                 "default: a scratch SQLite file")] = None,
+    events: Annotated[int, typer.Option("--events", "-n", min=1,
+                                        help="synthetic events loaded first")] = 20_000,
+    subscribers: Annotated[int, typer.Option(min=0, help="live subscribers")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """One real service under a bounded mixed load (appends, as-of, matrix, page, live) for
+    some minutes: no 5xx, RSS flat, every acknowledged event readable, the chain verifies.
+    Exits 1 when a check fails."""
+    from stanceline.bench.soak import main as run_soak
+
+    try:
+        text, held = run_soak(database, minutes, events, subscribers, as_json)
+    except StancelineError as exc:
+        raise fail(exc.detail) from None
+    typer.echo(text)
+    if not held:
+        raise typer.Exit(1)
+
+
+@app.command()
 def vocabulary(
     events: Annotated[Path | None, typer.Option(
         "--events", help="the curated events folder (default: the checkout's events/)")] = None,

@@ -198,9 +198,10 @@ class Service:
         return sum(1 for a in self.append(found) if not a.replayed)
 
     def live_feed(self) -> AppendFeed:
-        """What wakes live readers when the log grows (LISTEN/NOTIFY on PostgreSQL, a poll of
-        the head elsewhere); the caller starts and closes it."""
-        return AppendFeed(self.head, self.settings.database_url)
+        """The process's one watcher of the log for live readers (woken by LISTEN/NOTIFY on
+        PostgreSQL, a poll of the head elsewhere), reading new events as `events` does; the
+        caller starts and closes it."""
+        return AppendFeed(self.head, self.settings.database_url, read=self.events)
 
     def rebuild(self) -> tuple[int, float]:
         """Recompute every projection from the log: (events, seconds)."""

@@ -7,12 +7,15 @@ page shares the API's dependencies through `stanceline.deps` and imports nothing
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
+from stanceline import offload
 from stanceline.api import docs, errors
 from stanceline.api.caching import ReadCache
 from stanceline.api.checkpoint import router as checkpoint_router
@@ -30,8 +33,11 @@ from stanceline.service import Service
 from stanceline.web import install as install_web
 
 
-def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
-    """The app; it opens (migrates, seeds) its own service unless one is handed in."""
+def create_app(settings: Settings, service: Service | None = None, *,
+               quiet_gc: bool = False) -> FastAPI:
+    """The app; it opens (migrates, seeds) its own service unless one is handed in. With
+    `quiet_gc` (a serving process's own app) it runs the full garbage collections itself,
+    between heavy reads (stanceline.offload)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,10 +48,16 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
             await run_in_threadpool(app.state.service.seed)
         app.state.feed = app.state.service.live_feed()
         app.state.feed.start()
+        collector = asyncio.get_running_loop().create_task(
+            offload.collect_when_quiet()) if quiet_gc else None
         try:
             yield
         finally:
-            app.state.feed.close()
+            if collector is not None:
+                collector.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await collector
+            await app.state.feed.close()
             if owned:
                 app.state.service.close()
 
@@ -84,4 +96,4 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """The uvicorn factory: settings from the environment (used by `stanceline serve`)."""
-    return create_app(Settings())
+    return create_app(Settings(), quiet_gc=True)

@@ -22,6 +22,7 @@ from stanceline.api.tables import CSV_RESPONSES, EVENTS, FORMAT_HELP, csv_respon
 from stanceline.deps import ServiceDep, Writer, require_writer
 from stanceline.domain.events import RecordedEvent, format_timestamp
 from stanceline.domain.voids import Void
+from stanceline.offload import heavy
 from stanceline.service import Service
 
 router = APIRouter(prefix="/api", tags=["events"], responses=ERRORS)
@@ -112,4 +113,4 @@ async def verify(service: ServiceDep, deep: bool = False,
     (else a 401)."""
     if deep:
         await require_writer(service, authorization)
-    return VerifyOut.of(await run_in_threadpool(service.verify, deep))
+    return VerifyOut.of(await heavy(service.verify, deep))

@@ -1,8 +1,10 @@
-"""`GET /api/live`: appended events as Server-Sent Events, followed by polling the store.
+"""`GET /api/live`: appended events as Server-Sent Events, from the process's one watcher.
 
-Polling reads the log through the same `Service.events` as everyone else, so it sees appends
-made by any process on any engine. A later LISTEN/NOTIFY wake-up on PostgreSQL only has to
-replace `next_events` (or shorten its wait); the stream's framing stays as it is.
+Subscribers do not poll the store: the app's `AppendFeed` (store/feed.py) follows the log once
+for everyone (LISTEN/NOTIFY on PostgreSQL, one poll loop elsewhere), keeps the latest events
+and wakes the subscribers, who send what they have not sent from its buffer. A subscriber
+further behind than the buffer (a reconnect after long, `after=0`) reads the store itself, a
+batch at a time, through the same `Service.events` as everyone else, until it catches up.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from stanceline.domain.events import RecordedEvent
 from stanceline.service import Service
 from stanceline.store.feed import AppendFeed
 
-POLL_SECONDS = 0.5
 KEEP_ALIVE_SECONDS = 15.0
 BATCH = 500
 # Browsers reconnect after this many milliseconds, sending Last-Event-ID: no event is lost.
@@ -33,8 +34,12 @@ MAX_POSITION = 2**63 - 1
 router = APIRouter(prefix="/api", tags=["live"])
 
 
-async def next_events(service: Service, cursor: int) -> list[RecordedEvent]:
-    """The events appended after `cursor`, in position order (at most one batch)."""
+async def next_events(service: Service, feed: AppendFeed, cursor: int) -> list[RecordedEvent]:
+    """The events appended after `cursor`, in position order (at most one batch): from the
+    feed's buffer when it reaches back that far, else from the store."""
+    buffered = feed.since(cursor, BATCH)
+    if buffered is not None:
+        return buffered
     page, _ = await run_in_threadpool(service.events, after=cursor, limit=BATCH)
     return page
 
@@ -49,10 +54,17 @@ def message(event: RecordedEvent) -> str:
 async def stream(request: Request, service: Service, feed: AppendFeed,
                  cursor: int) -> AsyncIterator[str]:
     """Send every event after `cursor` as it is appended, until the client goes away."""
-    yield f"retry: {RETRY_MS}\n\n"
+    with feed.subscribed():
+        yield f"retry: {RETRY_MS}\n\n"
+        async for message_ in _follow(request, service, feed, cursor):
+            yield message_
+
+
+async def _follow(request: Request, service: Service, feed: AppendFeed,
+                  cursor: int) -> AsyncIterator[str]:
     quiet_since = time.monotonic()
     while not await request.is_disconnected():
-        events = await next_events(service, cursor)
+        events = await next_events(service, feed, cursor)
         for event in events:
             yield message(event)
             cursor = event.position
@@ -64,9 +76,8 @@ async def stream(request: Request, service: Service, feed: AppendFeed,
             yield ": keep-alive\n\n"
             quiet_since = now
         if len(events) < BATCH:
-            # Woken by NOTIFY on PostgreSQL (any process's appends), by polling elsewhere;
-            # the next loop's read catches up on whatever arrived meanwhile.
-            await feed.wait(cursor, POLL_SECONDS if not feed.notified else KEEP_ALIVE_SECONDS)
+            # Woken by the watcher when the log grows; the next turn takes whatever arrived.
+            await feed.wait(cursor, KEEP_ALIVE_SECONDS)
 
 
 # A position as the stream sends it in `id:`: ASCII digits only (`str.isdigit` also takes

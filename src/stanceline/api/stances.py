@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 
 from stanceline.api.models import (
     ERRORS,
@@ -24,6 +23,7 @@ from stanceline.api.respond import respond
 from stanceline.api.tables import CSV_RESPONSES, FORMAT_HELP, respond_table, wants_csv
 from stanceline.deps import ServiceDep, get_service
 from stanceline.errors import InvalidInput
+from stanceline.offload import heavy
 from stanceline.service import Service
 
 # Every route refuses the query parameters it does not declare; the hot as-of route, on a
@@ -43,8 +43,10 @@ Format = Annotated[Literal["json", "csv"] | None, Query(description=FORMAT_HELP)
 
 # The single-pair as-of probe is a short, bounded index probe: it runs on the event loop,
 # which is cheaper than a hop to the thread pool. Every other read may scan (a matrix, a
-# history, the moves between two dates): those are plain `def` routes, run in the thread pool,
-# so that one long answer never holds up the requests behind it.
+# history, the moves between two dates): those run in the thread pool, so that one long answer
+# never holds up the requests behind it; the ones whose work grows with the log (a matrix, the
+# moves, the claims, the panel) also share the heavy-read limiter (stanceline.offload), so that
+# ten of them at once do not starve the event loop of the GIL.
 
 
 EVIDENCE_FORMS = ("ids", "full")
@@ -117,8 +119,8 @@ async def stances(request: Request) -> Response:
     # A matrix (a topic's, an actor's or all pairs): one set-based read, off the event loop.
     # Without an actor its answer is lean by default (its full evidence is most of its bytes).
     lean = (evidence or ("full" if actor is not None else "ids")) == "ids"
-    return await run_in_threadpool(_stances, service, request, actor, topic, as_of, known_at,
-                                   reported_by, format, lean)
+    return await heavy(_stances, service, request, actor, topic, as_of, known_at, reported_by,
+                       format, lean)
 
 
 def _stances(service: Service, request: Request, actor: str | None, topic: str | None,
@@ -140,26 +142,28 @@ def history(service: ServiceDep, request: Request, actor: Name, topic: Name,
 
 @router.get("/changes", response_model=ChangesOut, response_model_by_alias=True,
             responses=CSV_RESPONSES)
-def changes(service: ServiceDep, request: Request,
-            from_: Annotated[str, Query(alias="from", min_length=1, max_length=200)],
-            to: AsOf = None, topic: Annotated[str | None, Query(max_length=80)] = None,
-            known_at: KnownAt = None, format: Format = None) -> Response:
+async def changes(service: ServiceDep, request: Request,
+                  from_: Annotated[str, Query(alias="from", min_length=1, max_length=200)],
+                  to: AsOf = None, topic: Annotated[str | None, Query(max_length=80)] = None,
+                  known_at: KnownAt = None, format: Format = None) -> Response:
     """Who moved between two dates: before, after, evidence."""
-    return respond_table(ChangesOut, service.changes(from_, to, topic, known_at), request,
-                         format)
+    return await heavy(lambda: respond_table(
+        ChangesOut, service.changes(from_, to, topic, known_at), request, format))
 
 
 @router.get("/claims", response_model=ClaimsOut, responses=CSV_RESPONSES)
-def claims(service: ServiceDep, request: Request,
-           subject: Annotated[str | None, Query(max_length=80)] = None,
-           as_of: AsOf = None, known_at: KnownAt = None, format: Format = None) -> Response:
+async def claims(service: ServiceDep, request: Request,
+                 subject: Annotated[str | None, Query(max_length=80)] = None,
+                 as_of: AsOf = None, known_at: KnownAt = None, format: Format = None
+                 ) -> Response:
     """Numbers claimed (e.g. `force-size`), by whom and when."""
-    return respond_table(ClaimsOut, service.claims(subject, as_of, known_at), request, format)
+    return await heavy(lambda: respond_table(
+        ClaimsOut, service.claims(subject, as_of, known_at), request, format))
 
 
 @router.get("/panel", response_model=PanelOut, response_model_by_alias=True,
             responses=CSV_RESPONSES)
-def panel(service: ServiceDep, request: Request,
+async def panel(service: ServiceDep, request: Request,
           from_: Annotated[str, Query(alias="from", min_length=1, max_length=200,
                                       description="the first period holds this date")],
           to: Annotated[str | None, Query(max_length=200, description=(
@@ -176,9 +180,8 @@ def panel(service: ServiceDep, request: Request,
           known_at: KnownAt = None, format: Format = None) -> Response:
     """The stance panel: one row per actor and period, the stance as of the period's end and
     whether it is certain (at most 600 periods)."""
-    answer = service.panel(from_, to, topic=topic, every=every, actor=actor,
-                           known_at=known_at)
-    return respond_table(PanelOut, answer, request, format)
+    return await heavy(lambda: respond_table(PanelOut, service.panel(
+        from_, to, topic=topic, every=every, actor=actor, known_at=known_at), request, format))
 
 
 @router.get("/actors", response_model=ActorsOut, responses=CSV_RESPONSES)

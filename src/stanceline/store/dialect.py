@@ -22,6 +22,8 @@ from stanceline.errors import Busy
 from stanceline.store.pipeline import in_pipeline, pipelined_commit
 from stanceline.store.schema import SQLITE_INSERT_GUARD
 from stanceline.store.sessions import SessionLimits
+from stanceline.store.sqlite_connect import on_connect as _sqlite_on_connect
+from stanceline.store.sqlite_connect import sqlite_engine
 from stanceline.store.values import CoreValues, to_utc
 
 NOTIFY_CHANNEL = "stanceline_events"
@@ -159,12 +161,10 @@ class SqliteDialect(Dialect):
     mark = "?"
 
     def create_engine(self, url: str, limits: SessionLimits | None = None) -> Engine:
-        """Transactions begun by the store (`_sqlite_on_begin`), pragmas set per connection;
-        `limits` are PostgreSQL's (a SQLite writer's lock dies with its process)."""
-        engine = sa.create_engine(url, connect_args={"timeout": 60})
-        sa.event.listen(engine, "connect", _sqlite_on_connect)
-        sa.event.listen(engine, "begin", _sqlite_on_begin)
-        return engine
+        """Transactions begun by the store, pragmas set per connection, a bounded pool (all in
+        store/sqlite_connect.py); `limits` are PostgreSQL's (a SQLite writer's lock dies with
+        its process)."""
+        return sqlite_engine(url)
 
     def lock(self, conn: Connection, key: int = APPEND_LOCK_KEY) -> None:
         """Writers already hold the write lock: their transaction began IMMEDIATE."""
@@ -379,26 +379,3 @@ def dialect_for(url: str | sa.URL) -> Dialect:
     if backend not in DIALECTS:
         raise ValueError(f"no Stanceline dialect for {backend!r} (known: {sorted(DIALECTS)})")
     return DIALECTS[backend]()
-
-
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Take transactions out of the driver's hands so that `begin` below decides their kind.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    # Larger pages make index maintenance cheaper; it only takes effect on a new file.
-    cursor.execute("PRAGMA page_size=16384")
-    # WAL lets readers run beside the writer; FULL makes an acknowledged commit durable.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=60000")
-    # Index pages of a large log stay in memory (64 MiB per connection at most).
-    cursor.execute("PRAGMA cache_size=-65536")
-    cursor.close()
-
-
-def _sqlite_on_begin(conn: Connection) -> None:
-    # Writers take the write lock up front, so reading the head and inserting are one step.
-    if conn.get_execution_options().get("stanceline_write"):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.exec_driver_sql("BEGIN")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jinja2
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from stanceline.deps import ServiceDep
+from stanceline.offload import heavy
 from stanceline.service import Service
 from stanceline.web.chart import from_day_number
 from stanceline.web.entry import entry_vocabulary
@@ -77,7 +77,7 @@ async def page(request: Request, service: ServiceDep) -> Response:
     """The timeline, the stance matrix, the claims and the event list for the URL's state."""
     state = PageState.from_query(request.query_params)
     unknown = sorted(set(request.query_params.keys()) - set(PAGE_PARAMETERS))
-    html, status = await run_in_threadpool(render, service, state, unknown)
+    html, status = await heavy(render, service, state, unknown)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
@@ -92,7 +92,7 @@ def render_panel(service: Service, query: dict[str, str]) -> tuple[str, int]:
 @router.get("/panel", response_class=HTMLResponse)
 async def panel(request: Request, service: ServiceDep) -> Response:
     """Stances over time for a topic: actors by month, coloured by stance (an SVG)."""
-    html, status = await run_in_threadpool(render_panel, service, dict(request.query_params))
+    html, status = await heavy(render_panel, service, dict(request.query_params))
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
