@@ -66,8 +66,13 @@ def test_a_single_append_on_sqlite_runs_few_statements(sqlite_url: str) -> None:
     statements: list[str] = []
     appended_once(store, lambda dbapi: dbapi.set_trace_callback(statements.append))
     store.close()
-    assert statements[0] == "BEGIN IMMEDIATE" and statements[-1] == "COMMIT"
-    assert len(statements) <= SQLITE_STATEMENTS, "\n".join(statements)
+    # The writer's page cache grows for its checkout and shrinks back (store/sqlite_connect.py):
+    # two pragmas around the transaction, never a statement inside it.
+    pragmas = [s for s in statements if s.startswith("PRAGMA cache_size")]
+    body = [s for s in statements if not s.startswith("PRAGMA cache_size")]
+    assert len(pragmas) <= 2, pragmas
+    assert body[0] == "BEGIN IMMEDIATE" and body[-1] == "COMMIT"
+    assert len(body) <= SQLITE_STATEMENTS, "\n".join(statements)
 
 
 @pytest.mark.postgres
