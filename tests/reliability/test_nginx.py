@@ -9,7 +9,6 @@ Skipped without nginx (`apt-get install nginx`); required when STANCELINE_REQUIR
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,10 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from stanceline.bench.cached import nginx_binary, nginx_config
 from tests.reliability.conftest import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+NGINX = nginx_binary()
 T = "troops"
 
 pytestmark = pytest.mark.nginx
@@ -35,36 +35,13 @@ def nginx_binary() -> str:
     return NGINX
 
 
-def render(tmp: Path, app_port: int, port: int) -> Path:
-    """deploy/nginx.conf as a whole nginx.conf: its upstream, port and cache moved to the
-    test's (everything else, the caching rules included, exactly as shipped)."""
-    shipped = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    assert "server app:8000;" in shipped and "listen 8080;" in shipped
-    site = (shipped.replace("server app:8000;", f"server 127.0.0.1:{app_port};")
-            .replace("listen 8080;", f"listen 127.0.0.1:{port};")
-            .replace("/var/cache/nginx/stanceline", str(tmp / "cache")))
-    (tmp / "site.conf").write_text(site, encoding="utf-8")
-    conf = tmp / "nginx.conf"
-    # Run as root (a container), nginx's workers drop to nobody, who cannot enter pytest's
-    # private temporary directory: they keep root's user instead.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    conf.write_text(
-        f"{user}daemon off;\npid {tmp / 'nginx.pid'};\nerror_log {tmp / 'error.log'} warn;\n"
-        "events { worker_connections 64; }\n"
-        f"http {{\n access_log off;\n client_body_temp_path {tmp / 'body'};\n"
-        f" proxy_temp_path {tmp / 'proxy'};\n fastcgi_temp_path {tmp / 'fcgi'};\n"
-        f" uwsgi_temp_path {tmp / 'uwsgi'};\n scgi_temp_path {tmp / 'scgi'};\n"
-        f" include {tmp / 'site.conf'};\n}}\n", encoding="utf-8")
-    return conf
-
-
 @pytest.fixture
 def cache(tmp_path: Path) -> Iterator[tuple[str, Server]]:
     binary = nginx_binary()
     server = Server(f"sqlite:///{tmp_path / 'service.db'}", tmp_path,
                     STANCELINE_API_TOKENS="").start()
     port = free_port()
-    conf = render(tmp_path, server.port, port)
+    conf = nginx_config(tmp_path, server.port, port)
     errors = tmp_path / "nginx.out"
     with errors.open("wb") as out:
         process = subprocess.Popen([binary, "-c", str(conf), "-p", str(tmp_path)],

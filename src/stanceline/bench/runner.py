@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stanceline.bench import concurrent_appends, peer
+from stanceline.bench import cached, concurrent_appends, peer
 from stanceline.bench.http import LoadGenerator, http_appends, served
 from stanceline.bench.inprocess import (
     AppendResult,
@@ -226,6 +226,8 @@ def _measure_http(report: Report, plan: Plan, scratch: Scratch, workdir: Path,
                                plan.http_seconds)
         matrix = generator.run(server.port, matrix_paths, plan.matrix_concurrency,
                                plan.http_warmup, plan.matrix_seconds)
+        cached.measure(report, server.port, generator, stance_paths, plan.concurrency,
+                       plan.http_warmup, plan.http_seconds, workdir, as_of)
     report.add(Measure(
         "append (1 event, HTTP)", posted.rate, "appends/s",
         f"POST /api/events, sequential keep-alive client; p50 "
