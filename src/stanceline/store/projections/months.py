@@ -85,9 +85,9 @@ def _cells(event: RecordedEvent) -> tuple[list[tuple[str, ...]], list[tuple[str,
 def _upsert(conn: Connection, dialect: Dialect, table: str, key: Sequence[str],
             added: Counter[tuple[str, ...]]) -> None:
     if added:
-        conn.exec_driver_sql(
-            dialect.insert_sql(table, (*key, "n"), f" ON CONFLICT ({', '.join(key)}) "
-                               f"DO UPDATE SET n = {table}.n + excluded.n"),
+        dialect.write_many(
+            conn, dialect.insert_sql(table, (*key, "n"), f" ON CONFLICT ({', '.join(key)}) "
+                                     f"DO UPDATE SET n = {table}.n + excluded.n"),
             [(*cell, n) for cell, n in sorted(added.items())])
 
 
