@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from stanceline.domain.events import PreparedEvent
 from stanceline.errors import InvalidInput, StancelineError, VersionConflict
 from stanceline.store.base import EventFilter, EventStore
 from stanceline.store.sql import SqlEventStore
-from tests.conftest import event, stance
+from tests.conftest import event, stance, with_directory
 
 WRITERS = 16
 DOCUMENT = "group-doc"
@@ -125,9 +126,19 @@ def test_concurrent_appends_share_commits_and_fail_alone(store: EventStore, writ
         assert store.group.commits < writers
 
 
-def test_a_lone_append_does_not_wait_for_company(store: EventStore) -> None:
-    if not isinstance(store, SqlEventStore):
-        pytest.skip("the group commit is the SQL store's")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlEventStore]:
+    """The SQL stores only: the group commit is theirs."""
+    url = (f"sqlite:///{tmp_path / 'group.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("pg_url"))
+    made = SqlEventStore(url)
+    with_directory(made)
+    yield made
+    made.close()
+
+
+def test_a_lone_append_does_not_wait_for_company(sql_store: SqlEventStore) -> None:
+    store = sql_store
     before = (store.group.commits, store.group.requests)
     for n in range(3):
         store.append([stance("fra", "troops-in-ukraine", "opposes", f"2025-04-0{n + 1}")])
