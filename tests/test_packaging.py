@@ -16,8 +16,16 @@ def test_compose_runs_postgres_and_the_service() -> None:
     assert "healthcheck" in db and "healthcheck" in app
     volume = db["volumes"][0].split(":")[0]
     assert volume in compose["volumes"]
-    assert app["depends_on"]["db"]["condition"] == "service_healthy"
-    assert app["environment"]["STANCELINE_DATABASE_URL"].startswith("postgresql+psycopg://")
+    # The schema is migrated and the service's role granted by the owner first; the service
+    # connects as a role that can neither own the tables nor switch their triggers off.
+    migrate = compose["services"]["migrate"]
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "stanceline migrate && stanceline grant stanceline_app" in migrate["command"][-1]
+    assert "//stanceline_owner:" in migrate["environment"]["STANCELINE_DATABASE_URL"]
+    assert app["environment"]["STANCELINE_DATABASE_URL"].startswith(
+        "postgresql+psycopg://stanceline_app:")
+    assert "POSTGRES_USER" not in db["environment"]
     assert app["build"] == "."
     # `serve` on 0.0.0.0 refuses open writes: the compose file must configure a token.
     assert app["environment"]["STANCELINE_API_TOKENS"]

@@ -260,6 +260,17 @@ def migrate(database: DatabaseOpt = None) -> None:
 
 
 @app.command()
+def grant(
+    role: Annotated[str, typer.Argument(help="the login role the service will run as")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Grant ROLE what the service needs and no more (PostgreSQL; run as the tables' owner,
+    after `migrate`): SELECT, INSERT on the log, read and write on the projections."""
+    for statement in run(database, lambda s: s.grant_app(role)):
+        typer.echo(statement)
+
+
+@app.command()
 def load(
     paths: Annotated[list[Path], typer.Argument(help="JSON Lines files or folders of them")],
     database: DatabaseOpt = None,

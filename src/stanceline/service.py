@@ -109,6 +109,10 @@ class Service:
         (issue 14.3: the service warns at start, `verify` reports it)."""
         return self.store.guard_bypass()
 
+    def grant_app(self, role: str) -> list[str]:
+        """Grant `role` what serving needs and no more (PostgreSQL; run as the owner)."""
+        return self.store.grant_app(role)
+
     def warn_if_guards_bypassable(self) -> str | None:
         """Log a warning (once, at the service's start) when the role can switch the
         append-only triggers off; the sentence, or None."""

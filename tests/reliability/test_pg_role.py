@@ -5,8 +5,10 @@ appends and reads work, no warning is logged, and the guards hold against it."""
 from __future__ import annotations
 
 import logging
+import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,10 +21,11 @@ from stanceline.api.app import create_app
 from stanceline.cli import app as cli
 from stanceline.config import Settings
 from stanceline.domain.checkpoint import Checkpoint, Signer
+from stanceline.service import Service
 from stanceline.store.projections import PROJECTIONS
 from stanceline.store.sql import SqlEventStore
 from tests.api.conftest import stance_json
-from tests.conftest import require_pg
+from tests.conftest import DIRECTORY_SIZE, directory_events, require_pg, stance
 
 pytestmark = pytest.mark.postgres
 
@@ -38,6 +41,9 @@ def _url(base: str, schema: str, role: str | None = None) -> str:
             f"options=-csearch_path%3D{schema}")
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 @pytest.fixture
 def roles() -> Iterator[tuple[str, str]]:
     """(owner URL, app URL): the tables created by the owner (here the superuser), and a
@@ -49,17 +55,12 @@ def roles() -> Iterator[tuple[str, str]]:
         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
         conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
     owner = _url(base, schema)
-    SqlEventStore(owner).close()  # `stanceline migrate`, as the owner
-    projections = ", ".join(t.name for p in PROJECTIONS for t in p.tables)
-    with admin.begin() as conn:
-        for grant in (f"GRANT USAGE ON SCHEMA {schema} TO {role}",
-                      f"GRANT SELECT, INSERT ON {schema}.events TO {role}",
-                      f"GRANT SELECT ON {schema}.alembic_version TO {role}",
-                      f"GRANT SELECT, INSERT, UPDATE, DELETE ON "
-                      f"{', '.join(f'{schema}.{t}' for t in projections.split(', '))} "
-                      f"TO {role}",
-                      f"GRANT SELECT, INSERT ON {schema}.checkpoints TO {role}"):
-            conn.exec_driver_sql(grant)
+    # `stanceline migrate`, then `stanceline grant`, as the owner (here the superuser).
+    store = SqlEventStore(owner)
+    granted = store.grant_app(role)
+    store.close()
+    assert all(f'"{t.name}"' in granted[-1] or f".{t.name}" in granted[-1]
+               for p in PROJECTIONS for t in p.tables), granted
     try:
         yield owner, _url(base, schema, role)
     finally:
@@ -140,3 +141,46 @@ def test_the_app_role_signs_checkpoints_and_verifies_deep(roles: tuple[str, str]
         report = client.app.state.service.verify_against(  # type: ignore[attr-defined]
             Checkpoint.of(signed.json()), key.public_key)
         assert report.ok and report.events == 1
+
+
+def test_the_compose_init_script_gives_an_owner_and_an_app_role_that_cannot_bypass(
+        tmp_path: Path) -> None:
+    """deploy/postgres-init.sql as the compose `db` runs it (psql, as the superuser), then the
+    `migrate` service's `stanceline migrate && stanceline grant stanceline_app` as the owner:
+    the service's role appends and reads, and cannot switch the guards off."""
+    base = require_pg()
+    tag = uuid.uuid4().hex[:8]
+    owner, app_role, database = f"owner_{tag}", f"app_{tag}", f"stanceline_{tag}"
+    script = ((ROOT / "deploy" / "postgres-init.sql").read_text(encoding="utf-8")
+              .replace("stanceline_owner", owner).replace("stanceline_app", app_role)
+              .replace("DATABASE stanceline ", f"DATABASE {database} ")
+              .replace("\\connect stanceline", f"\\connect {database}"))
+    (tmp_path / "init.sql").write_text(script, encoding="utf-8")
+    server = sa.make_url(base)
+    psql = ["psql", "-v", "ON_ERROR_STOP=1", "-q", "-h", server.host or "127.0.0.1",
+            "-p", str(server.port or 5432), "-U", server.username or "postgres",
+            "-d", server.database or "postgres", "-f", str(tmp_path / "init.sql")]
+    subprocess.run(psql, check=True, capture_output=True)
+    as_owner = str(server.set(username=owner, password=None, database=database))
+    as_app = str(server.set(username=app_role, password=None, database=database))
+    try:
+        runner = CliRunner()
+        for args in (["migrate", "--database", as_owner],
+                     ["grant", app_role, "--database", as_owner]):
+            done = runner.invoke(cli, args)
+            assert done.exit_code == 0, done.output
+        service = Service.open(Settings(database_url=as_app, load_seed=False))
+        try:
+            assert service.guard_bypass() is None
+            service.store.append(directory_events())
+            service.store.append([stance("fra", "troops-in-ukraine", "opposes", "2025-04-01")])
+            assert service.verify().ok and service.head() == DIRECTORY_SIZE + 1
+        finally:
+            service.close()
+    finally:
+        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {app_role}")
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {owner}")
+        admin.dispose()

@@ -67,6 +67,10 @@ class EventLog(Protocol):
         """How the store's database role could switch the append-only guards off, or None."""
         ...
 
+    def grant_app(self, role: str) -> list[str]:
+        """Grant a database role what serving needs and no more; the statements run."""
+        ...
+
     def get(self, event_id: str) -> RecordedEvent | None:
         """One event by id (upcast to its current schema version)."""
         ...

@@ -104,6 +104,10 @@ class InMemoryStore:
         """No database, no role: nothing to report."""
         return None
 
+    def grant_app(self, role: str) -> list[str]:
+        """No database, no role to grant anything."""
+        raise InvalidInput("roles are PostgreSQL's: the in-memory store has none")
+
     def rebuild(self) -> int:
         """Nothing to rebuild: every answer is a fold over the list."""
         return len(self._events)

@@ -31,3 +31,19 @@ def guard_bypass(conn: Connection) -> str | None:
             "SELECT has_parameter_privilege('session_replication_role', 'SET')").scalar():
         return f"role {role!r} may SET session_replication_role (every trigger off)"
     return None
+
+
+def app_grants(conn: Connection, role: str) -> list[str]:
+    """The grants of a role that serves but cannot switch the guards off (README,
+    PostgreSQL): SELECT and INSERT on the log and the checkpoints, read and write on every
+    projection table (they are rewritten as the log grows, and by `rebuild`)."""
+    from stanceline.store.projections import PROJECTIONS
+
+    quote = conn.dialect.identifier_preparer.quote
+    schema = quote(str(conn.exec_driver_sql("SELECT current_schema()").scalar_one()))
+    who = quote(role)
+    projections = ", ".join(f"{schema}.{quote(t.name)}" for p in PROJECTIONS for t in p.tables)
+    return [f"GRANT USAGE ON SCHEMA {schema} TO {who}",
+            f"GRANT SELECT, INSERT ON {schema}.events, {schema}.checkpoints TO {who}",
+            f"GRANT SELECT ON {schema}.alembic_version TO {who}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON {projections} TO {who}"]

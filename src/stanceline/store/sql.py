@@ -98,6 +98,18 @@ class SqlEventStore(RegistryReads):
         with self._read() as conn:
             return roles.guard_bypass(conn)
 
+    def grant_app(self, role: str) -> list[str]:
+        """Grant `role` what the service needs and no more (store/roles.py); run as the
+        tables' owner. PostgreSQL only: SQLite has no roles."""
+        if self.dialect != "postgresql":
+            raise InvalidInput("roles are PostgreSQL's: on SQLite whoever can write the file "
+                               "can do anything to it")
+        with self.engine.begin() as conn:
+            granted = roles.app_grants(conn, role)
+            for statement in granted:
+                conn.exec_driver_sql(statement)
+        return granted
+
     def close(self) -> None:
         """Release every connection."""
         self._hot.close()
