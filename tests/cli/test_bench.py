@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from stanceline.bench import Measure, Report, Target, main_report
+from stanceline.bench.cached import nginx_binary
 from stanceline.bench.scratch import BARE, create_bare_table
 from stanceline.cli import app
 from stanceline.store.sql import SqlEventStore
@@ -32,6 +33,10 @@ PEER = {"peer: append (1 event/save)", "peer: append (1,000 events/save)",
         "peer: rebuild a 1,000-event aggregate", "ours vs peer: single append",
         "ours vs peer: batch (our load)", "ours vs peer: append (1 event, c=16)"}
 
+FRESH = "nginx: fresh answers after an append"
+CACHED = {"HTTP as-of through nginx (c=32, revalidated)",
+          "HTTP as-of through nginx (c=32, past known_at)", FRESH}
+
 
 def _quick(*extra: str) -> dict[str, Any]:
     result = runner.invoke(app, ["bench", "--quick", "--json", *extra])
@@ -49,6 +54,10 @@ def _check(report: dict[str, Any], engine: str) -> None:
     assert any(n.startswith(("replay", "rebuild")) for n in names)
     if "eventsourcing" in report["versions"]:
         assert names >= PEER
+    if nginx_binary() is not None:
+        assert names >= CACHED, CACHED - names
+        fresh = next(m for m in report["measures"] if m["name"] == FRESH)
+        assert fresh["met"] is True, fresh
     for row in report["measures"]:
         assert row["value"] > 0, row
         assert {"unit", "ceiling", "ratio", "target", "met", "detail"} <= set(row)
