@@ -54,7 +54,10 @@ def nginx_config(folder: Path, app_port: int, port: int) -> Path:
     conf.write_text(
         f"{user}daemon off;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} warn;\n"
         "worker_processes 1;\nevents { worker_connections 512; }\n"
-        f"http {{\n access_log off;\n client_body_temp_path {folder / 'body'};\n"
+        # The load generator keeps its connections for the whole measure (nginx's default
+        # closes one after 1,000 requests).
+        f"http {{\n access_log off;\n keepalive_requests 1000000;\n"
+        f" client_body_temp_path {folder / 'body'};\n"
         f" proxy_temp_path {folder / 'proxy'};\n fastcgi_temp_path {folder / 'fcgi'};\n"
         f" uwsgi_temp_path {folder / 'uwsgi'};\n scgi_temp_path {folder / 'scgi'};\n"
         f" include {folder / 'site.conf'};\n}}\n", encoding="utf-8")
