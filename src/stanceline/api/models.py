@@ -186,7 +186,9 @@ class ConditionOut(Out):
     evidence: list[str] = Field(description="ids of the events that state it")
 
 
-class StanceOut(Out):
+class StanceFields(Out):
+    """What a stance answer says, whichever form its evidence takes."""
+
     actor: str
     topic: str
     speaker: str | None = Field(description="set when the answer counts only what this "
@@ -197,6 +199,9 @@ class StanceOut(Out):
     certain: bool
     possible: list[str]
     conditions: list[ConditionOut]
+
+
+class StanceOut(StanceFields):
     evidence: list[EvidenceOut]
 
 
@@ -206,18 +211,9 @@ class StancesOut(Out):
     stances: list[StanceOut]
 
 
-class StanceLeanOut(Out):
+class StanceLeanOut(StanceFields):
     """A row of the matrix's lean answer: the evidence as ids (`evidence=full` for all of it)."""
 
-    actor: str
-    topic: str
-    speaker: str | None
-    stance: str
-    since: str | None
-    last_stated: str | None
-    certain: bool
-    possible: list[str]
-    conditions: list[ConditionOut]
     evidence_ids: list[str] = Field(description="ids of the events of `evidence` (GET "
                                                 "/api/events/{id} reads one)")
 

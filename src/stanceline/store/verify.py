@@ -14,7 +14,7 @@ chain at all: one row inserted into `voids` retracts an event).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -23,14 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateTable
 
-from stanceline.domain.chain import (
-    ChainBroken,
-    ChainChecker,
-    ChainReport,
-    ColumnMismatch,
-    broken_report,
-)
-from stanceline.errors import CorruptRecord
+from stanceline.domain.chain import ChainReport, ColumnMismatch, verify_chain
+from stanceline.domain.events import RecordedEvent
 from stanceline.store.dialect import Dialect
 from stanceline.store.projections import PROJECTIONS
 from stanceline.store.rebuild import rebuild_projections
@@ -47,27 +41,25 @@ _SHOWN = 60  # characters of a value a finding shows
 def walk(engine: Engine, dialect: Dialect, page: int = _PAGE) -> ChainReport:
     """Walk the whole log from position 1: the chain, the derived columns and (SQLite) the
     stored text of the dates; the first finding names its position (and column)."""
+    return verify_chain(_stored(engine, dialect, page))
+
+
+def _stored(engine: Engine, dialect: Dialect, page: int) -> Iterator[RecordedEvent]:
+    """Every event from its raw row, in pages (memory stays flat), SQLite's date text checked
+    on the way (raising ColumnMismatch, which the chain's walk reports like its own)."""
     statement = dialect.named(f"SELECT {', '.join(_NAMES)} FROM events "
                               "WHERE position > :after ORDER BY position LIMIT :n")
-    checker = ChainChecker()
     after = 0
-    try:
-        while True:
-            with engine.connect() as conn:
-                rows = conn.exec_driver_sql(statement, {"after": after, "n": page}).all()
-            for raw in rows:
-                if dialect.name == "sqlite":
-                    check_text(raw, dialect)
-                checker.check(row_to_event(raw, upcasted=False, values=dialect))
-            if len(rows) < page:
-                break
-            after = rows[-1][0]
-    except ChainBroken as broken:
-        return broken_report(checker, broken)
-    except CorruptRecord as corrupt:
-        return ChainReport(False, checker.count, checker.head, corrupt.position,
-                           f"the stored row cannot be read ({corrupt.reason})")
-    return ChainReport(True, checker.count, checker.head)
+    while True:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(statement, {"after": after, "n": page}).all()
+        for raw in rows:
+            if dialect.name == "sqlite":
+                check_text(raw, dialect)
+            yield row_to_event(raw, upcasted=False, values=dialect)
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
 
 
 def check_text(raw: Sequence[Any], dialect: Dialect) -> None:
